@@ -1,0 +1,95 @@
+"""Settings: read once from the environment at the edge, then passed down.
+
+Every variable has the ``PROVGRAPH_`` prefix (blob stores on S3 also read the standard
+``AWS_*`` variables through boto3). Errors name the variable and the bad value.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlsplit, urlunsplit
+
+from provgraph.errors import ConfigError
+
+DEFAULT_DATA_DIR = ".provgraph"
+
+
+class Secret(str):
+    """A string that prints as ``**********``."""
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password replaced by ``**********``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username}:**********@{parts.hostname}"
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The service's configuration; see ``docs/configuration.md``."""
+
+    graph_url: str
+    blob_url: str
+    host: str = "127.0.0.1"
+    port: int = 8000
+    auth_tokens: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
+    max_json_bytes: int = 1024 * 1024
+    max_files: int = 1_000_000
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        data_dir = Path(env.get("PROVGRAPH_DATA_DIR", DEFAULT_DATA_DIR)).absolute()
+        return cls(
+            graph_url=env.get("PROVGRAPH_GRAPH_URL") or f"sqlite:///{data_dir / 'graph.db'}",
+            blob_url=env.get("PROVGRAPH_BLOB_URL") or f"file://{data_dir / 'blobs'}",
+            host=env.get("PROVGRAPH_HOST", "127.0.0.1"),
+            port=_int(env, "PROVGRAPH_PORT", 8000, 1, 65535),
+            auth_tokens=parse_tokens(env.get("PROVGRAPH_AUTH_TOKENS", "")),
+            max_json_bytes=_int(env, "PROVGRAPH_MAX_JSON_BYTES", 1024 * 1024, 1, 1 << 30),
+            max_files=_int(env, "PROVGRAPH_MAX_FILES", 1_000_000, 1, 100_000_000),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Settings(graph_url={redact_url(self.graph_url)!r}, "
+            f"blob_url={redact_url(self.blob_url)!r}, host={self.host!r}, port={self.port}, "
+            f"auth_tokens=<{len(self.auth_tokens)} tokens>)"
+        )
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not an integer") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}={raw!r} is out of range [{low}, {high}]")
+    return value
+
+
+def parse_tokens(raw: str) -> dict[str, frozenset[str] | None]:
+    """Parse ``PROVGRAPH_AUTH_TOKENS``: comma-separated ``TOKEN`` (every project) or
+    ``TOKEN=proj1|proj2`` (writes limited to those projects)."""
+    tokens: dict[str, frozenset[str] | None] = {}
+    for entry in filter(None, (part.strip() for part in raw.split(","))):
+        token, _, projects = entry.partition("=")
+        if not token:
+            raise ConfigError("PROVGRAPH_AUTH_TOKENS has an entry with an empty token")
+        scope = frozenset(p for p in projects.split("|") if p) if projects else None
+        tokens[Secret(token)] = scope
+    return tokens

@@ -1,0 +1,148 @@
+"""The ``GraphStore`` contract every graph backend fulfils.
+
+All methods are coroutines. Backends translate their driver's failures into
+``provgraph.errors`` (``Unavailable`` when the database cannot be reached) and never let
+a driver exception escape. Inputs reaching a store are already validated by
+``provgraph.registry`` (names, JSON sizes, digests, edge kinds); the store owns what
+needs atomicity: version allocation, uniqueness, existence of edge targets, cycles.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Mapping, Protocol, Sequence
+
+from provgraph.digest import Digest
+from provgraph.model import (
+    BlobStatus,
+    Direction,
+    Edge,
+    EdgeSpec,
+    EdgeType,
+    FileEntry,
+    Hop,
+    NewNode,
+    Node,
+    NodeFilter,
+    NodeKind,
+    Page,
+    Subgraph,
+)
+
+
+class GraphStore(Protocol):
+    async def open(self) -> None:
+        """Connect and create or migrate the schema (idempotent: safe on every start)."""
+
+    async def close(self) -> None:
+        """Release connections. The store is unusable afterwards."""
+
+    async def ping(self) -> None:
+        """Return when the backend answers; raise ``Unavailable`` otherwise."""
+
+    # -- writes ---------------------------------------------------------------------
+
+    async def create_node(self, spec: NewNode) -> Node:
+        """Create a node with its outgoing edges and files, all or nothing.
+
+        - ``spec.version`` None on a versioned kind allocates the next ``v<N>`` for
+          (kind, project, name); concurrent callers never get the same version.
+          Explicit ``v<N>`` versions move the counter past N.
+        - An explicit version that exists raises ``Conflict``.
+        - ``spec.id`` given and already stored with the same kind returns that node
+          unchanged (idempotent retry); with another kind raises ``Conflict``.
+        - An edge target that does not exist raises ``NotFound`` naming it.
+        - Each file upserts a Blob node ``sha256:<hex>`` (status ``PENDING`` when new)
+          and a ``HAS_FILE`` edge whose role is the file's role or path. A blob already
+          known with another size raises ``BadInput``. Duplicate paths raise ``BadInput``.
+        On any error nothing is written.
+        """
+
+    async def update_props(self, node_id: str, kind: NodeKind, changes: Mapping[str, object]) -> Node:
+        """Merge ``changes`` into the props of node ``node_id`` of ``kind``.
+
+        ``NotFound`` when there is no such node of that kind. Returns the updated node.
+        """
+
+    async def set_alias(self, node_id: str, alias: str) -> Node:
+        """Point ``alias`` at model ``node_id``, moving it from any other version of the
+        same (project, name). ``NotFound`` for an unknown model."""
+
+    async def add_edge(self, source: str, edge: EdgeSpec) -> Edge:
+        """Add one edge between existing nodes. Idempotent for an identical edge.
+
+        ``NotFound`` for an unknown end; ``Cycle`` when ``edge.target`` already reaches
+        ``source`` (the edge would close a cycle), or source and target are one node.
+        """
+
+    async def record_blob(
+        self,
+        digest: Digest,
+        size: int,
+        status: BlobStatus,
+        at: datetime,
+        detail: str | None = None,
+    ) -> Node:
+        """Create or update the Blob node of ``digest`` with a check result.
+
+        Sets size, status and ``verified_at`` (for VERIFIED), appends to a bounded
+        history (newest 20 checks). Returns the Blob node.
+        """
+
+    # -- reads ----------------------------------------------------------------------
+
+    async def get_nodes(self, ids: Sequence[str]) -> dict[str, Node]:
+        """Nodes by id, in one round trip; unknown ids are absent from the result."""
+
+    async def find_versions(
+        self, kinds: Sequence[NodeKind], project: str, name: str, selector: str
+    ) -> list[Node]:
+        """Resolve a ref selector within (project, name) for each of ``kinds``.
+
+        ``selector`` is a version (``v2``, ``1.0.0``), ``latest`` (the newest by
+        creation) or ``@alias``. Returns every match (one per kind at most).
+        """
+
+    async def list_nodes(
+        self, kind: NodeKind, where: NodeFilter, first: int, after: str | None
+    ) -> Page[Node]:
+        """Nodes of ``kind``, newest first; ``after`` is a previous page's end cursor."""
+
+    async def list_files(self, node_id: str, first: int, after: str | None) -> Page[FileEntry]:
+        """Files of one node ordered by path, paginated."""
+
+    async def files_of(self, node_ids: Sequence[str], limit: int) -> dict[str, list[FileEntry]]:
+        """The first ``limit`` files (by path) of each node, in one round trip."""
+
+    async def traverse(
+        self,
+        start: Sequence[str],
+        direction: Direction,
+        max_depth: int | None,
+        kinds: Sequence[NodeKind] | None = None,
+        edge_types: Sequence[EdgeType] | None = None,
+    ) -> list[Hop]:
+        """Every node reachable from ``start`` with its shortest distance.
+
+        UPSTREAM follows edges outward (ancestors), DOWNSTREAM inward (descendants).
+        ``BOTH`` is not accepted here. Start nodes are not part of the answer. Cost
+        grows with the nodes and edges reached, never with the number of paths.
+        ``kinds`` filters the answer, not the walk; ``edge_types`` restricts the walk.
+        Ordered by depth, then id. ``NotFound`` when a start id is unknown.
+        """
+
+    async def lineage(self, node_id: str, direction: Direction, max_depth: int | None) -> Subgraph:
+        """The start node, the nodes reached, and the edges among them walked in
+        ``direction`` (both walks for ``BOTH``)."""
+
+    async def path(self, source: str, target: str) -> Subgraph | None:
+        """A shortest derivation path from ``source`` up to ``target`` or, failing
+        that, from ``target`` up to ``source``; None when neither reaches the other."""
+
+    async def blob_counts(self, project: str | None) -> dict[BlobStatus, int]:
+        """Number of Blob nodes by status (for ``project``: blobs its nodes name)."""
+
+    async def blobs_with_status(
+        self, statuses: Sequence[BlobStatus], project: str | None, limit: int
+    ) -> list[Node]:
+        """Blob nodes in one of ``statuses`` (for ``project``: that its nodes name)."""
