@@ -1,0 +1,201 @@
+"""``SqliteGraphStore``: the embedded default graph, in one SQLite file (stdlib sqlite3, WAL).
+
+Writes go through one connection in ``BEGIN IMMEDIATE`` transactions (serialised, also
+across processes); reads use a small pool of connections, so a long registration does
+not block queries. Every call runs in a worker thread to keep the event loop free.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import sqlite3
+import threading
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
+from urllib.parse import unquote, urlsplit
+
+import anyio.to_thread
+
+from provgraph.digest import Digest
+from provgraph.errors import ConfigError, NotFound, ProvgraphError, Unavailable
+from provgraph.graph import sqlite_writes as writes
+from provgraph.graph.protocol import GraphStore
+from provgraph.graph.sqlite_reads import Reader
+from provgraph.graph.sqlite_schema import connect, migrate
+from provgraph.model import (
+    BlobStatus,
+    Direction,
+    Edge,
+    EdgeSpec,
+    EdgeType,
+    FileEntry,
+    Hop,
+    NewNode,
+    Node,
+    NodeFilter,
+    NodeKind,
+    Page,
+    Subgraph,
+)
+
+T = TypeVar("T")
+READERS = 4
+
+
+class SqliteGraphStore:
+    """The embedded graph store. ``sqlite:///relative.db`` or ``sqlite:////abs/path.db``."""
+
+    def __init__(self, path: str) -> None:
+        self.db_path = path
+        self._writer: sqlite3.Connection | None = None
+        self._write_lock = threading.Lock()
+        self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._all: list[sqlite3.Connection] = []
+
+    @classmethod
+    def from_url(cls, url: str) -> SqliteGraphStore:
+        path = unquote(urlsplit(url).path)
+        if url.startswith("sqlite:///"):
+            path = unquote(url[len("sqlite:///"):])
+            path = path if path.startswith("/") or path == ":memory:" else str(Path(path).absolute())
+        if not path:
+            raise ConfigError(f"PROVGRAPH_GRAPH_URL={url!r} names no database file")
+        return cls(path)
+
+    # -- plumbing -------------------------------------------------------------------
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except ProvgraphError:
+            raise
+        except sqlite3.Error as exc:
+            raise Unavailable(f"graph store {self.db_path}: {exc}") from exc
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = connect(self.db_path)
+        self._all.append(conn)
+        return conn
+
+    def _write_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        with self._errors(), self._write_lock:
+            if self._writer is None:
+                raise Unavailable("graph store is closed")
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return result
+
+    def _read_sync(self, fn: Callable[[Reader], T]) -> T:
+        with self._errors():
+            if self._writer is None:
+                raise Unavailable("graph store is closed")
+            try:
+                conn = self._readers.get_nowait()
+            except queue.Empty:
+                conn = self._connect()
+            try:
+                return fn(Reader(conn))
+            finally:
+                self._readers.put(conn)
+
+    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        return await anyio.to_thread.run_sync(self._write_sync, fn)
+
+    async def _read(self, fn: Callable[[Reader], T]) -> T:
+        return await anyio.to_thread.run_sync(self._read_sync, fn)
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    async def open(self) -> None:
+        def _open() -> None:
+            with self._errors():
+                if self.db_path != ":memory:":
+                    Path(self.db_path).parent.mkdir(parents=True, exist_ok=True)
+                self._writer = self._connect()
+                migrate(self._writer)
+
+        await anyio.to_thread.run_sync(_open)
+
+    async def close(self) -> None:
+        self._writer = None
+        for conn in self._all:
+            conn.close()
+        self._all.clear()
+
+    async def ping(self) -> None:
+        await self._read(lambda r: r.conn.execute("SELECT 1").fetchone())
+
+    # -- writes ---------------------------------------------------------------------
+
+    async def create_node(self, spec: NewNode) -> Node:
+        return await self._write(lambda c: writes.create_node(c, spec))
+
+    async def update_props(self, node_id: str, kind: NodeKind, changes: Mapping[str, object]) -> Node:
+        return await self._write(lambda c: writes.update_props(c, node_id, kind, changes))
+
+    async def set_alias(self, node_id: str, alias: str) -> Node:
+        return await self._write(lambda c: writes.set_alias(c, node_id, alias))
+
+    async def add_edge(self, source: str, edge: EdgeSpec) -> Edge:
+        return await self._write(lambda c: writes.add_edge(c, source, edge))
+
+    async def record_blob(
+        self, digest: Digest, size: int, status: BlobStatus, at: datetime, detail: str | None = None
+    ) -> Node:
+        return await self._write(lambda c: writes.record_blob(c, digest, size, status, at, detail))
+
+    # -- reads ----------------------------------------------------------------------
+
+    async def get_nodes(self, ids: Sequence[str]) -> dict[str, Node]:
+        return await self._read(lambda r: r.get_nodes(list(ids)))
+
+    async def find_versions(
+        self, kinds: Sequence[NodeKind], project: str, name: str, selector: str
+    ) -> list[Node]:
+        return await self._read(lambda r: r.find_versions(kinds, project, name, selector))
+
+    async def list_nodes(self, kind: NodeKind, where: NodeFilter, first: int, after: str | None) -> Page[Node]:
+        return await self._read(lambda r: r.list_nodes(kind, where, first, after))
+
+    async def list_files(self, node_id: str, first: int, after: str | None) -> Page[FileEntry]:
+        return await self._read(lambda r: r.list_files(node_id, first, after))
+
+    async def files_of(self, node_ids: Sequence[str], limit: int) -> dict[str, list[FileEntry]]:
+        return await self._read(lambda r: r.files_of(list(node_ids), limit))
+
+    async def traverse(
+        self,
+        start: Sequence[str],
+        direction: Direction,
+        max_depth: int | None,
+        kinds: Sequence[NodeKind] | None = None,
+        edge_types: Sequence[EdgeType] | None = None,
+    ) -> list[Hop]:
+        return await self._read(lambda r: r.traverse(list(start), direction, max_depth, kinds, edge_types))
+
+    async def lineage(self, node_id: str, direction: Direction, max_depth: int | None) -> Subgraph:
+        return await self._read(lambda r: r.lineage(node_id, direction, max_depth))
+
+    async def path(self, source: str, target: str) -> Subgraph | None:
+        return await self._read(lambda r: r.path(source, target))
+
+    async def blob_counts(self, project: str | None) -> dict[BlobStatus, int]:
+        return await self._read(lambda r: r.blob_counts(project))
+
+    async def blobs_with_status(
+        self, statuses: Sequence[BlobStatus], project: str | None, limit: int
+    ) -> list[Node]:
+        return await self._read(lambda r: r.blobs_with_status(statuses, project, limit))
+
+
+_: type[GraphStore] = SqliteGraphStore

@@ -1,0 +1,93 @@
+"""DDL of the embedded SQLite graph, applied (and migrated) at every start."""
+
+from __future__ import annotations
+
+import sqlite3
+
+SCHEMA_VERSION = 1
+
+# Nodes get an integer ``seq`` so traversals join on integers; ``status``, ``size`` and
+# ``verified_at`` are columns because listings and integrity workers filter and order
+# on them; everything else of a node lives in the ``doc`` JSON ({"t": tags,
+# "m": metadata, "p": props}).
+MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE nodes (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        project TEXT NOT NULL,
+        name TEXT NOT NULL,
+        version TEXT,
+        created_at TEXT NOT NULL,
+        status TEXT,
+        size INTEGER,
+        verified_at TEXT,
+        doc TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX nodes_version ON nodes(kind, project, name, version)
+        WHERE version IS NOT NULL;
+    CREATE INDEX nodes_listing ON nodes(kind, id);
+    CREATE INDEX nodes_by_name ON nodes(kind, project, name, created_at);
+    CREATE INDEX blobs_due ON nodes(kind, status, verified_at);
+    CREATE TABLE edges (
+        src INTEGER NOT NULL,
+        dst INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        role TEXT,
+        path TEXT
+    );
+    CREATE INDEX edges_out ON edges(src, dst, type);
+    CREATE INDEX edges_in ON edges(dst, src, type);
+    CREATE UNIQUE INDEX files_by_path ON edges(src, path) WHERE type = 'HAS_FILE';
+    CREATE TABLE versions (
+        kind TEXT NOT NULL,
+        project TEXT NOT NULL,
+        name TEXT NOT NULL,
+        last INTEGER NOT NULL,
+        PRIMARY KEY (kind, project, name)
+    ) WITHOUT ROWID;
+    CREATE TABLE aliases (
+        project TEXT NOT NULL,
+        name TEXT NOT NULL,
+        alias TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (project, name, alias)
+    ) WITHOUT ROWID;
+    """,
+}
+
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA busy_timeout=15000",
+    "PRAGMA temp_store=MEMORY",
+    "PRAGMA cache_size=-65536",
+)
+
+
+def connect(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    for pragma in PRAGMAS:
+        conn.execute(pragma)
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring the database to ``SCHEMA_VERSION``; each step in its own transaction."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        current = conn.execute("PRAGMA user_version").fetchone()[0]
+        if current > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"graph database schema v{current} is newer than this provgraph (v{SCHEMA_VERSION})"
+            )
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            for statement in MIGRATIONS[version].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={version}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
