@@ -58,6 +58,11 @@ class GraphStore(Protocol):
         On any error nothing is written.
         """
 
+    async def create_nodes(self, specs: Sequence[NewNode]) -> list[Node]:
+        """Create many nodes in one transaction, in order, with ``create_node``'s rules;
+        a spec may name an earlier spec's (client-chosen) id as an edge target. All or
+        nothing: one failing spec writes none of them."""
+
     async def update_props(self, node_id: str, kind: NodeKind, changes: Mapping[str, object]) -> Node:
         """Merge ``changes`` into the props of node ``node_id`` of ``kind``.
 

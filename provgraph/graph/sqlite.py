@@ -140,6 +140,9 @@ class SqliteGraphStore:
     async def create_node(self, spec: NewNode) -> Node:
         return await self._write(lambda c: writes.create_node(c, spec))
 
+    async def create_nodes(self, specs: Sequence[NewNode]) -> list[Node]:
+        return await self._write(lambda c: [writes.create_node(c, spec) for spec in specs])
+
     async def update_props(self, node_id: str, kind: NodeKind, changes: Mapping[str, object]) -> Node:
         return await self._write(lambda c: writes.update_props(c, node_id, kind, changes))
 

@@ -6,6 +6,8 @@ import json
 from datetime import datetime
 from typing import Any, Sequence
 
+import orjson
+
 from provgraph.digest import Digest
 from provgraph.model import BlobStatus, Edge, EdgeType, FileEntry, Node, NodeKind
 
@@ -13,7 +15,7 @@ NODE_COLUMNS = "n.seq, n.id, n.kind, n.project, n.name, n.version, n.created_at,
 _KINDS = {k.value: k for k in NodeKind}
 _EDGE_TYPES = {t.value: t for t in EdgeType}
 _fromiso = datetime.fromisoformat
-_loads = json.loads
+_loads = orjson.loads
 _new = object.__new__
 
 

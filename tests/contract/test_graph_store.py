@@ -344,3 +344,13 @@ async def test_ladder_with_2_pow_200_paths(graph_store: GraphStore) -> None:
     assert len(bounded) == 200 and max(h.depth for h in bounded) == 100
     sub = await graph_store.lineage(tip, UP, None)
     assert (len(sub.nodes), len(sub.edges)) == (399, 4 * 198 + 2)
+
+
+async def test_create_nodes_is_all_or_nothing(graph_store: GraphStore) -> None:
+    a, b = new_id(), new_id()
+    made = await graph_store.create_nodes([model("a", id=a), model("b", a, id=b)])
+    assert [n.id for n in made] == [a, b]
+    assert depths(await graph_store.traverse([b], UP, None)) == {a: 1}
+    with pytest.raises(Conflict):
+        await graph_store.create_nodes([model("c"), model("a", version="v1")])
+    assert await count(graph_store, NodeKind.MODEL) == 2
