@@ -1,0 +1,128 @@
+"""``/blobs/sha256/{digest}``: bytes in and out, streamed, with ``Range`` support.
+
+PUT hashes while storing and refuses bytes that do not match the digest; GET streams
+(or redirects to a presigned URL when the backend offers one); HEAD answers the size.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Awaitable, Callable
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from provgraph.digest import Digest
+from provgraph.errors import BadInput, NotFound
+from provgraph.ids import utcnow
+from provgraph.model import BlobStatus
+from provgraph.service.context import Services
+from provgraph.service.errors import error_response
+
+PRESIGN_EXPIRES_S = 300
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)", re.ASCII)
+Handler = Callable[[Request, Services, Digest], Awaitable[Response]]
+
+
+class Unsatisfiable(Exception):
+    """A ``Range`` that selects no byte of the blob."""
+
+
+async def blob_endpoint(request: Request) -> Response:
+    services: Services = request.app.state.services
+    try:
+        services.auth.authenticate(request.headers.get("authorization"))
+        digest = Digest.parse(request.path_params["digest"])
+        return await HANDLERS[request.method](request, services, digest)
+    except ClientDisconnect:
+        return error_response(BadInput("the client disconnected before the upload finished"))
+    except Exception as exc:
+        response = error_response(exc)
+        if request.method == "HEAD":  # same status and headers, no body
+            return Response(status_code=response.status_code, headers=dict(response.headers))
+        return response
+
+
+async def put_blob(request: Request, services: Services, digest: Digest) -> Response:
+    length = request.headers.get("content-length")
+    expected = int(length) if length is not None and length.isdigit() else None
+    result = await services.content.put_stream(digest, request.stream(), expected)
+    if result.created or not await services.graph.get_nodes([digest.node_id]):
+        # A repeated PUT checks the client's bytes, not the stored ones: it only records
+        # a Blob node that is missing, never overwrites a worker's verdict.
+        await services.graph.record_blob(
+            digest, result.size, BlobStatus.VERIFIED, utcnow(), "verified on upload"
+        )
+    body = {"digest": digest.hex, "size": result.size, "created": result.created}
+    return JSONResponse(body, status_code=201 if result.created else 200)
+
+
+async def head_blob(request: Request, services: Services, digest: Digest) -> Response:
+    size = await _size(services, digest)
+    return Response(headers=_headers(digest, size))
+
+
+async def get_blob(request: Request, services: Services, digest: Digest) -> Response:
+    size = await _size(services, digest)
+    header = request.headers.get("range")
+    if header is None and request.query_params.get("redirect") != "0":
+        url = services.content.presign_get(digest, PRESIGN_EXPIRES_S)
+        if url is not None:
+            return RedirectResponse(url, status_code=307)
+    try:
+        span = parse_range(header, size)
+    except Unsatisfiable:
+        return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
+    start, end = span or (0, size)
+    headers = _headers(digest, end - start)
+    if span is not None:
+        headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+    body = services.content.read(digest, start, end)
+    return StreamingResponse(body, 206 if span else 200, headers, "application/octet-stream")
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """The one ``[start, end)`` span a ``Range`` header asks for, or None for the whole
+    body (no header, another unit, several ranges, or a malformed one, which RFC 9110
+    lets a server ignore). ``Unsatisfiable`` when it selects no byte."""
+    match = _RANGE.fullmatch(header.strip()) if header else None
+    if match is None or not (match[1] or match[2]):
+        return None
+    if not match[1]:
+        return _suffix(int(match[2]), size)
+    start = int(match[1])
+    if match[2] and int(match[2]) < start:
+        return None
+    if start >= size:
+        raise Unsatisfiable()
+    return start, min(int(match[2]) + 1, size) if match[2] else size
+
+
+def _suffix(length: int, size: int) -> tuple[int, int]:
+    if length == 0 or size == 0:
+        raise Unsatisfiable()
+    return max(0, size - length), size
+
+
+async def _size(services: Services, digest: Digest) -> int:
+    size = await services.content.stat(digest)
+    if size is None:
+        raise NotFound(f"no blob {digest.node_id}")
+    return size
+
+
+def _headers(digest: Digest, length: int) -> dict[str, str]:
+    return {
+        "Content-Length": str(length),
+        "ETag": f'"{digest.hex}"',
+        "Accept-Ranges": "bytes",
+        "Content-Type": "application/octet-stream",
+    }
+
+
+HANDLERS: dict[str, Handler] = {"PUT": put_blob, "GET": get_blob, "HEAD": head_blob}
+
+routes: list[Route] = [
+    Route("/blobs/sha256/{digest}", blob_endpoint, methods=["PUT", "GET", "HEAD"]),
+]
