@@ -6,15 +6,18 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+# Package folders: adding or removing a module changes its folder's mtime, which
+# re-runs the (strict) editable install so the new module is linked in.
+PACKAGE_DIRS := provgraph provgraph/graph provgraph/blobs service schema workers sdk
 
 .PHONY: install serve test bench typecheck clean
 
 # Creates the virtualenv and installs provgraph with its server and dev extras; re-runs
 # when pyproject.toml changes. pip's cache makes a second clone's install quick.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(PACKAGE_DIRS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev]' --config-settings editable_mode=strict
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -29,7 +32,7 @@ bench: install
 	$(PY) -m benchmarks
 
 typecheck: install
-	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy -p provgraph
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache
