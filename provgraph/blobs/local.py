@@ -20,12 +20,12 @@ from urllib.parse import unquote, urlsplit
 
 from anyio import to_thread
 
+from provgraph.blobs import keys
+from provgraph.blobs.keys import QUARANTINE, TMP
 from provgraph.blobs.protocol import BlobStore, ObjectInfo
 from provgraph.digest import CHUNK_SIZE
-from provgraph.errors import BadInput, ConfigError, NotFound
+from provgraph.errors import ConfigError, NotFound
 
-TMP = "tmp"
-QUARANTINE = "quarantine"
 STALE_TEMP_S = 3600.0
 
 
@@ -96,22 +96,14 @@ class LocalBlobStore:
 
     async def quarantine(self, key: str) -> str | None:
         source = self._path(key, writing=True)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
-        new_key = f"{QUARANTINE}/{key}.{stamp}"
+        new_key = keys.quarantine_key(key)
         moved = await to_thread.run_sync(_move, source, self.root / new_key)
         return new_key if moved else None
 
     # -- helpers --------------------------------------------------------------------
 
     def _path(self, key: str, writing: bool = False) -> Path:
-        segments = key.split("/")
-        if not key or key.startswith("/") or "\x00" in key or "\\" in key:
-            raise BadInput(f"invalid blob key {key!r}: expected a relative path like 'a/b/c'")
-        if any(s in ("", ".", "..") for s in segments):
-            raise BadInput(f"invalid blob key {key!r}: empty, '.' and '..' segments are refused")
-        if segments[0] == TMP or (writing and segments[0] == QUARANTINE):
-            raise BadInput(f"invalid blob key {key!r}: '{segments[0]}/' is reserved")
-        return self.root.joinpath(*segments)
+        return self.root.joinpath(*keys.check(key, writing))
 
     def _prepare(self) -> None:
         for folder in (self.root, self.root / TMP, self.root / QUARANTINE):
