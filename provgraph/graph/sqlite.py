@@ -7,20 +7,19 @@ not block queries. Every call runs in a worker thread to keep the event loop fre
 
 from __future__ import annotations
 
-import json
 import queue
 import sqlite3
 import threading
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
+from typing import Callable, Iterator, Mapping, Sequence, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import anyio.to_thread
 
 from provgraph.digest import Digest
-from provgraph.errors import ConfigError, NotFound, ProvgraphError, Unavailable
+from provgraph.errors import ConfigError, ProvgraphError, Unavailable
 from provgraph.graph import sqlite_writes as writes
 from provgraph.graph.protocol import GraphStore
 from provgraph.graph.sqlite_reads import Reader

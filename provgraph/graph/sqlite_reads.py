@@ -14,7 +14,8 @@ from typing import Any, Sequence
 
 from provgraph.errors import NotFound
 from provgraph.graph.bfs import adjacency, shortest_depths, shortest_path
-from provgraph.graph.sqlite_rows import NODE_COLUMNS, edge_from_row, file_from_row, node_from_row
+from provgraph.graph.rows import edge_from_row, file_from_row, node_from_row
+from provgraph.graph.sqlite_schema import NODE_COLUMNS
 from provgraph.model import (
     BlobStatus,
     Direction,

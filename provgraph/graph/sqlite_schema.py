@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 SCHEMA_VERSION = 1
+NODE_COLUMNS = "n.seq, n.id, n.kind, n.project, n.name, n.version, n.created_at, n.status, n.size, n.verified_at, n.doc"
 
 # Nodes get an integer ``seq`` so traversals join on integers; ``status``, ``size`` and
 # ``verified_at`` are columns because listings and integrity workers filter and order

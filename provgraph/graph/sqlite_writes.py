@@ -11,11 +11,11 @@ from typing import Any, Mapping
 
 from provgraph.digest import Digest
 from provgraph.errors import BadInput, Conflict, Cycle, NotFound
-from provgraph.graph.sqlite_rows import NODE_COLUMNS, doc_of, node_from_row, split_props
+from provgraph.graph.rows import HISTORY_LIMIT, doc_of, node_from_row, split_props
+from provgraph.graph.sqlite_schema import NODE_COLUMNS
 from provgraph.ids import new_id, utcnow
 from provgraph.model import VERSIONED_KINDS, BlobStatus, Edge, EdgeSpec, NewNode, Node, NodeKind
 
-HISTORY_LIMIT = 20
 _AUTO_VERSION = re.compile(r"v([1-9][0-9]{0,17})")
 
 

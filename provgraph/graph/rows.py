@@ -1,4 +1,8 @@
-"""Row ↔ value conversion for the SQLite graph store (the traversal hot path)."""
+"""Row ↔ value conversion shared by the graph backends (the traversal hot path).
+
+A node row is (seq, id, kind, project, name, version, created_at, status, size,
+verified_at, doc); ``doc`` is JSON {"t": tags, "m": metadata, "p": props}.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import orjson
 from provgraph.digest import Digest
 from provgraph.model import BlobStatus, Edge, EdgeType, FileEntry, Node, NodeKind
 
-NODE_COLUMNS = "n.seq, n.id, n.kind, n.project, n.name, n.version, n.created_at, n.status, n.size, n.verified_at, n.doc"
+HISTORY_LIMIT = 20
 _KINDS = {k.value: k for k in NodeKind}
 _EDGE_TYPES = {t.value: t for t in EdgeType}
 _fromiso = datetime.fromisoformat
