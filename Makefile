@@ -25,14 +25,17 @@ install: $(STAMP)
 serve: install
 	$(VENV)/bin/provgraph serve --host $(HOST) --port $(PORT)
 
-test: install
+test: install typecheck
 	$(PY) -m pytest
 
 bench: install
 	$(PY) -m benchmarks
 
+# mypy runs outside the repository root so that it sees the installed package layout
+# (service/ → provgraph.service, …) rather than the bare provgraph/ folder.
 typecheck: install
-	$(VENV)/bin/mypy -p provgraph
+	cd / && $(CURDIR)/$(VENV)/bin/mypy --config-file $(CURDIR)/pyproject.toml \
+		--cache-dir $(CURDIR)/.mypy_cache -p provgraph
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache

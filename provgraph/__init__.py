@@ -3,3 +3,8 @@
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+# The service, schema, workers and sdk subpackages live in top-level folders mapped onto
+# this package at install time; when this folder is first on sys.path (a command run
+# from the repository root), extend the package path so they are still found.
+__path__ = __import__("pkgutil").extend_path(__path__, __name__)

@@ -65,9 +65,6 @@ class Registry:
             raise BadInput(f"ref {value!r} is ambiguous ({kinds}); use the node id instead")
         return matches[0]
 
-    async def resolve_ids(self, values: Sequence[str]) -> list[Node]:
-        return [await self.resolve(v) for v in values]
-
     # -- writes ---------------------------------------------------------------------
 
     async def register_dataset(
@@ -85,9 +82,9 @@ class Registry:
         id: str | None = None,
     ) -> Node:
         refs_ = self._files(files)
-        edges = await self._edges(NodeKind.DATASET, EdgeType.DERIVED_FROM, derived_from or ())
+        edges = await self._edges(NodeKind.DATASET, EdgeType.DERIVED_FROM, derived_from or (), project)
         if run is not None:
-            edges += await self._edges(NodeKind.DATASET, EdgeType.GENERATED_BY, [run])
+            edges += await self._edges(NodeKind.DATASET, EdgeType.GENERATED_BY, [run], project)
         props = {
             "manifest_digest": manifest_digest((f.path, f.digest.hex) for f in refs_).hex,
             "file_count": len(refs_),
@@ -114,7 +111,7 @@ class Registry:
         for target, role in inputs:
             if role is not None:
                 validate.name(role, "input role")
-            edges += await self._edges(NodeKind.RUN, EdgeType.USED, [target], role)
+            edges += await self._edges(NodeKind.RUN, EdgeType.USED, [target], project, role)
         props = {
             "run_kind": validate.name(kind, "run kind") if kind else "training",
             "status": RunStatus.RUNNING.value,
@@ -164,10 +161,10 @@ class Registry:
         description: str | None = None,
         id: str | None = None,
     ) -> Node:
-        edges = await self._edges(NodeKind.MODEL, EdgeType.DERIVED_FROM, parents or ())
+        edges = await self._edges(NodeKind.MODEL, EdgeType.DERIVED_FROM, parents or (), project)
         if run is not None:
-            edges += await self._edges(NodeKind.MODEL, EdgeType.GENERATED_BY, [run])
-        props = {
+            edges += await self._edges(NodeKind.MODEL, EdgeType.GENERATED_BY, [run], project)
+        props: dict[str, Any] = {
             "status": status.value,
             "aliases": [],
             "metrics": validate.metrics(metrics, self.limits.max_json_bytes),
@@ -191,12 +188,12 @@ class Registry:
     ) -> Node:
         if metrics is None:
             raise BadInput("recordEvaluation needs metrics")
-        evaluated = await self._node(model, NodeKind.MODEL)
+        evaluated = await self._node(model, NodeKind.MODEL, project)
         edges = [EdgeSpec(EdgeType.EVALUATES, evaluated.id)]
         if dataset is not None:
-            edges += await self._edges(NodeKind.EVALUATION, EdgeType.ON, [dataset])
+            edges += await self._edges(NodeKind.EVALUATION, EdgeType.ON, [dataset], project)
         if run is not None:
-            edges += await self._edges(NodeKind.EVALUATION, EdgeType.GENERATED_BY, [run])
+            edges += await self._edges(NodeKind.EVALUATION, EdgeType.GENERATED_BY, [run], project)
         props = {
             "metrics": validate.metrics(metrics, self.limits.max_json_bytes),
             "params": self._json(params, "params"),
@@ -210,7 +207,7 @@ class Registry:
         if type is EdgeType.HAS_FILE:
             raise BadInput("HAS_FILE edges are made by registering files, not by link")
         src = await self.resolve(source)
-        spec = (await self._edges(src.kind, type, [target], role))[0]
+        spec = (await self._edges(src.kind, type, [target], src.project, role))[0]
         return await self.graph.add_edge(src.id, spec)
 
     async def set_alias(self, model: str, alias: str) -> Node:
@@ -241,21 +238,24 @@ class Registry:
 
     # -- helpers --------------------------------------------------------------------
 
-    async def _node(self, ref: str, kind: NodeKind) -> Node:
-        node = await self.resolve(ref)
+    async def _node(self, ref: str, kind: NodeKind, project: str = "default") -> Node:
+        node = await self.resolve(ref, project)
         if node.kind is not kind:
             raise BadInput(f"{ref!r} is a {node.kind.value.lower()}, expected a {kind.value.lower()}")
         return node
 
     async def _edges(
-        self, source_kind: NodeKind, type: EdgeType, targets: Sequence[str], role: str | None = None
+        self, source_kind: NodeKind, type: EdgeType, targets: Sequence[str], project: str,
+        role: str | None = None,
     ) -> list[EdgeSpec]:
+        """Edges to ``targets`` (ids or refs, resolved within ``project``), after checking
+        that the edge type may join these kinds."""
         allowed_sources, allowed_targets = EDGE_RULES[type]
         if source_kind not in allowed_sources:
             raise BadInput(f"a {source_kind.value.lower()} cannot have a {type.value} edge")
         specs = []
         for target in targets:
-            node = await self.resolve(target)
+            node = await self.resolve(target, project)
             if node.kind not in allowed_targets:
                 wanted = " or ".join(sorted(k.value.lower() for k in allowed_targets))
                 raise BadInput(f"{type.value} of a {source_kind.value.lower()} must point to a {wanted}; {target!r} is a {node.kind.value.lower()}")

@@ -17,7 +17,7 @@ from provgraph.digest import Digest
 from provgraph.errors import BadInput, NotFound
 from provgraph.ids import utcnow
 from provgraph.model import BlobStatus
-from provgraph.service.context import Services
+from provgraph.services import Services
 from provgraph.service.errors import error_response
 
 PRESIGN_EXPIRES_S = 300

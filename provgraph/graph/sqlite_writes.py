@@ -43,12 +43,12 @@ def create_node(conn: sqlite3.Connection, spec: NewNode) -> Node:
     version = _version(conn, spec) if spec.kind in VERSIONED_KINDS else None
     status, props = split_props(dict(spec.props))
     node_id = spec.id or new_id()
-    seq = conn.execute(
+    seq: int = conn.execute(
         "INSERT INTO nodes(id, kind, project, name, version, created_at, status, doc) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (node_id, spec.kind.value, spec.project, spec.name, version, utcnow().isoformat(),
          status, doc_of(spec.tags, spec.metadata, props)),
-    ).lastrowid
+    ).lastrowid  # type: ignore[assignment]  # always set after an INSERT
     conn.executemany(
         "INSERT INTO edges(src, dst, type, role) VALUES (?, ?, ?, ?)",
         [(seq, targets[e.target], e.type.value, e.role) for e in dict.fromkeys(spec.edges)],

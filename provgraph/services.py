@@ -1,4 +1,5 @@
-"""What every request handler reaches through ``request.app.state.services``."""
+"""The stores and policies one running service (or worker) works with, built once at
+start-up; request handlers reach them through ``request.app.state.services``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from provgraph.blobs.content import ContentStore
 from provgraph.config import Settings
 from provgraph.graph import GraphStore
 from provgraph.registry import Registry
-from provgraph.service.auth import Auth
+from provgraph.auth import Auth
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,88 @@
+"""The ``provgraph`` command: ``provgraph SUBCOMMAND [options]``.
+
+Each subcommand is one ``Command``: a function adding its options to a parser and one
+running it. Add a subcommand by adding an entry to ``COMMANDS`` (a module of its own for
+anything beyond a few lines). Failures print one line to stderr and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from provgraph.config import Settings
+from provgraph.errors import ProvgraphError
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+@dataclass(frozen=True)
+class Command:
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (1-65535)")
+    return int(text)
+
+
+def _configure_serve(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="interface to listen on (PROVGRAPH_HOST, default 127.0.0.1)")
+    parser.add_argument("--port", type=_port, help="port to listen on (PROVGRAPH_PORT, default 8000)")
+    parser.add_argument("--graph-url", help="sqlite:///path.db or neo4j://… (PROVGRAPH_GRAPH_URL)")
+    parser.add_argument("--blob-url", help="file:///path or s3://bucket/prefix (PROVGRAPH_BLOB_URL)")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Settings from the environment, overridden by the flags given."""
+    settings = Settings.from_env()
+    overrides = {
+        name: value
+        for name in ("host", "port", "graph_url", "blob_url")
+        if (value := getattr(args, name, None)) is not None
+    }
+    return dataclasses.replace(settings, **overrides)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    try:
+        from provgraph.service.serve import serve
+    except ImportError as exc:
+        raise ProvgraphError(f"serve needs the server extra ({exc.name} is missing): pip install 'provgraph[server]'")
+    serve(settings_from(args))
+    return 0
+
+
+COMMANDS: dict[str, Command] = {
+    "serve": Command("run the GraphQL and blob service", _configure_serve, _run_serve),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="provgraph", description="Provenance graph for ML artifacts.")
+    subparsers = root.add_subparsers(dest="command", required=True)
+    for name, command in COMMANDS.items():
+        command.configure(subparsers.add_parser(name, help=command.help, description=command.help))
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command].run(args)
+    except ProvgraphError as exc:
+        print(f"provgraph {args.command}: {exc.message}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

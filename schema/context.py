@@ -1,0 +1,44 @@
+"""The typed per-request context every resolver receives as ``info.context``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import strawberry
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
+
+from provgraph.graph import GraphStore
+from provgraph.registry import Registry
+from provgraph.schema.loaders import Loaders
+from provgraph.auth import Principal
+from provgraph.services import Services
+
+
+@dataclass
+class Context:
+    """Services of the app, who is asking, and this request's DataLoaders."""
+
+    services: Services
+    principal: Principal
+    request: HTTPConnection | None = None
+    response: Response | None = None
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.services.graph)
+
+    @property
+    def graph(self) -> GraphStore:
+        return self.services.graph
+
+    @property
+    def registry(self) -> Registry:
+        return self.services.registry
+
+    def check_write(self, project: str) -> None:
+        """``Forbidden`` unless the principal may write ``project``."""
+        self.principal.check_write(project)
+
+
+Info = strawberry.Info[Context, None]

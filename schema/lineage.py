@@ -1,0 +1,53 @@
+"""Traversal results: hops with their shortest depth, edges, and lineage subgraphs.
+
+Every node here comes from the one store call that answered the traversal; mapping them
+to GraphQL types reads nothing more.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from provgraph import model
+from provgraph.model import EdgeType
+from provgraph.schema.nodes import NodeType, to_gql
+
+
+@strawberry.type(description="A node reached by a traversal and its shortest distance.")
+class LineageHop:
+    node: NodeType
+    depth: int
+
+    @classmethod
+    def from_hop(cls, hop: model.Hop) -> LineageHop:
+        return cls(node=to_gql(hop.node), depth=hop.depth)
+
+
+@strawberry.type(name="Edge", description="An edge, from the derived thing to its origin.")
+class GraphEdge:
+    source: strawberry.ID
+    target: strawberry.ID
+    type: EdgeType
+    role: str | None = strawberry.field(description="USED role, or HAS_FILE path.")
+
+    @classmethod
+    def from_edge(cls, edge: model.Edge) -> GraphEdge:
+        return cls(
+            source=strawberry.ID(edge.source),
+            target=strawberry.ID(edge.target),
+            type=edge.type,
+            role=edge.role,
+        )
+
+
+@strawberry.type(description="Nodes and the edges among them.")
+class LineageGraph:
+    nodes: list[NodeType]
+    edges: list[GraphEdge]
+
+    @classmethod
+    def from_subgraph(cls, graph: model.Subgraph) -> LineageGraph:
+        return cls(
+            nodes=[to_gql(n) for n in graph.nodes],
+            edges=[GraphEdge.from_edge(e) for e in graph.edges],
+        )

@@ -1,0 +1,53 @@
+"""``Model``: a registered model version with its files, aliases and status."""
+
+from __future__ import annotations
+
+import strawberry
+
+from provgraph import model
+from provgraph.model import EdgeType, ModelStatus, NodeKind
+from provgraph.schema.connection import DEFAULT_FILES_PAGE
+from provgraph.schema.context import Info
+from provgraph.schema.fields import field
+from provgraph.schema.files import File, file_list
+from provgraph.schema.nodes import NodeType, base_fields, register
+from provgraph.schema.run import Run
+from provgraph.schema.scalars import JSON, json_of
+
+
+@strawberry.type(description="A registered model version (`name:vN`).")
+class Model(NodeType):
+    version: str
+    status: ModelStatus
+    aliases: list[str]
+    metrics: JSON
+    description: str | None
+
+    @classmethod
+    def from_node(cls, node: model.Node) -> Model:
+        props = node.props
+        return cls(
+            **base_fields(node),
+            version=node.version or "",
+            status=ModelStatus(props.get("status", ModelStatus.COMPLETED.value)),
+            aliases=list(props.get("aliases", ())),
+            metrics=json_of(props.get("metrics")),
+            description=props.get("description"),
+        )
+
+    @field("Files by path (checkpoint, config, …); `first` is 1..1000.")
+    async def files(self, info: Info, first: int | None = DEFAULT_FILES_PAGE) -> list[File]:
+        return await file_list(info, self.id, first)
+
+    @field("Models this one was derived from (`DERIVED_FROM`).")
+    async def parents(self, info: Info) -> list[Model]:
+        nodes = await info.context.loaders.related.load((self.id, EdgeType.DERIVED_FROM))
+        return [Model.from_node(n) for n in nodes]
+
+    @field("The run that produced this model, if recorded.")
+    async def generated_by(self, info: Info) -> Run | None:
+        nodes = await info.context.loaders.related.load((self.id, EdgeType.GENERATED_BY))
+        return Run.from_node(nodes[0]) if nodes else None
+
+
+register(NodeKind.MODEL, Model.from_node)

@@ -1,0 +1,123 @@
+"""The ``Mutation`` root: each field checks write access, then makes one ``Registry`` call.
+
+Every ``ID`` argument takes an id or a ref. A client-chosen ``id`` (ULID) on a create makes
+a retry return the node the first attempt created.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from provgraph.model import EdgeType, ModelStatus, RunStatus
+from provgraph.model import Node as DomainNode
+from provgraph.schema.context import Info
+from provgraph.schema.dataset import Dataset
+from provgraph.schema.evaluation import Evaluation
+from provgraph.schema.fields import mutation
+from provgraph.schema.files import FileInput, file_tuples
+from provgraph.schema.lineage import GraphEdge
+from provgraph.schema.model import Model
+from provgraph.schema.run import Run
+from provgraph.schema.scalars import JSON
+
+DEFAULT_PROJECT = "default"
+
+
+@strawberry.input(description="An input of a run: an id or ref, and its role (train, val, …).")
+class RunInputRef:
+    id: strawberry.ID
+    role: str | None = None
+
+
+async def _writable(info: Info, ref: str) -> DomainNode:
+    """The node ``ref`` names, once the caller may write its project."""
+    node = await info.context.registry.resolve(ref)
+    info.context.check_write(node.project)
+    return node
+
+
+def _project(info: Info, project: str | None) -> str:
+    chosen = project or DEFAULT_PROJECT
+    info.context.check_write(chosen)
+    return chosen
+
+
+@strawberry.type
+class Mutation:
+    @mutation("Record a dataset version and its manifest.")
+    async def register_dataset(
+        self, info: Info, name: str, files: list[FileInput], project: str | None = DEFAULT_PROJECT,
+        version: str | None = None, stats: JSON | None = None, metadata: JSON | None = None,
+        tags: list[str] | None = None, derived_from: list[strawberry.ID] | None = None,
+        run: strawberry.ID | None = None, source: str | None = None, id: strawberry.ID | None = None,
+    ) -> Dataset:
+        node = await info.context.registry.register_dataset(
+            name, file_tuples(files), _project(info, project), version, stats, metadata, tags,
+            derived_from, run, source, id,
+        )
+        return Dataset.from_node(node)
+
+    @mutation("Start a run (status RUNNING) with its inputs and provenance.")
+    async def start_run(
+        self, info: Info, name: str, project: str | None = DEFAULT_PROJECT, kind: str | None = None,
+        params: JSON | None = None, inputs: list[RunInputRef] | None = None, provenance: JSON | None = None,
+        tags: list[str] | None = None, metadata: JSON | None = None, files: list[FileInput] | None = None,
+        id: strawberry.ID | None = None,
+    ) -> Run:
+        node = await info.context.registry.start_run(
+            name, _project(info, project), kind, params, [(i.id, i.role) for i in inputs or ()],
+            provenance, tags, metadata, file_tuples(files), id,
+        )
+        return Run.from_node(node)
+
+    @mutation("Finish a run as COMPLETED or FAILED (a retry is a no-op).")
+    async def finish_run(
+        self, info: Info, id: strawberry.ID, status: RunStatus, metrics: JSON | None = None,
+        error: str | None = None,
+    ) -> Run:
+        run = await _writable(info, id)
+        return Run.from_node(await info.context.registry.finish_run(run.id, status, metrics, error))
+
+    @mutation("Register a model version (v1, v2, … unless `version` is given).")
+    async def register_model(
+        self, info: Info, name: str, project: str | None = DEFAULT_PROJECT, version: str | None = None,
+        run: strawberry.ID | None = None, parents: list[strawberry.ID] | None = None,
+        files: list[FileInput] | None = None, metrics: JSON | None = None, tags: list[str] | None = None,
+        metadata: JSON | None = None, status: ModelStatus | None = ModelStatus.COMPLETED,
+        description: str | None = None, id: strawberry.ID | None = None,
+    ) -> Model:
+        node = await info.context.registry.register_model(
+            name, _project(info, project), version, run, parents, file_tuples(files), metrics, tags,
+            metadata, status or ModelStatus.COMPLETED, description, id,
+        )
+        return Model.from_node(node)
+
+    @mutation("Record metrics of a model (on a dataset).")
+    async def record_evaluation(
+        self, info: Info, model: strawberry.ID, metrics: JSON, dataset: strawberry.ID | None = None,
+        run: strawberry.ID | None = None, project: str | None = DEFAULT_PROJECT, params: JSON | None = None,
+        files: list[FileInput] | None = None, name: str | None = None, tags: list[str] | None = None,
+        metadata: JSON | None = None, id: strawberry.ID | None = None,
+    ) -> Evaluation:
+        node = await info.context.registry.record_evaluation(
+            model, metrics, dataset, run, _project(info, project), params, file_tuples(files), name,
+            tags, metadata, id,
+        )
+        return Evaluation.from_node(node)
+
+    @mutation("Add an edge from `source` to `target` (CYCLE if it would close one).")
+    async def link(
+        self, info: Info, source: strawberry.ID, target: strawberry.ID, type: EdgeType, role: str | None = None
+    ) -> GraphEdge:
+        node = await _writable(info, source)
+        return GraphEdge.from_edge(await info.context.registry.link(node.id, type, target, role))
+
+    @mutation("Point an alias (e.g. production) at this model version.")
+    async def set_alias(self, info: Info, model: strawberry.ID, alias: str) -> Model:
+        node = await _writable(info, model)
+        return Model.from_node(await info.context.registry.set_alias(node.id, alias))
+
+    @mutation("Set a model version's lifecycle status.")
+    async def set_model_status(self, info: Info, model: strawberry.ID, status: ModelStatus) -> Model:
+        node = await _writable(info, model)
+        return Model.from_node(await info.context.registry.set_model_status(node.id, status))

@@ -1,0 +1,123 @@
+"""The ``Query`` root: lookups, traversals, listings and the integrity report."""
+
+from __future__ import annotations
+
+from typing import Callable, TypeVar
+
+import strawberry
+
+from provgraph.digest import Digest
+from provgraph.errors import NotFound
+from provgraph.model import Direction, ModelStatus, NodeFilter, NodeKind, RunStatus
+from provgraph.model import Node as DomainNode
+from provgraph.schema.blob import Blob
+from provgraph.schema.connection import DEFAULT_PAGE, Connection, connection, page_size
+from provgraph.schema.context import Info
+from provgraph.schema.dataset import Dataset
+from provgraph.schema.evaluation import Evaluation
+from provgraph.schema.fields import field
+from provgraph.schema.integrity import IntegrityReport, integrity_report
+from provgraph.schema.lineage import LineageGraph, LineageHop
+from provgraph.schema.model import Model
+from provgraph.schema.nodes import NodeType, to_gql
+from provgraph.schema.run import Run
+
+
+T = TypeVar("T")
+
+
+async def _listing(
+    info: Info, kind: NodeKind, convert: Callable[[DomainNode], T], first: int | None, after: str | None,
+    where: NodeFilter,
+) -> Connection[T]:
+    size = page_size(first, DEFAULT_PAGE)
+    page = await info.context.graph.list_nodes(kind, where, size, after)
+    return connection(page, convert, lambda node: node.id)
+
+
+@strawberry.type
+class Query:
+    @field("The node an id or ref names, or null when none does.")
+    async def node(self, info: Info, id: strawberry.ID) -> NodeType | None:
+        try:
+            return to_gql(await info.context.registry.resolve(id))
+        except NotFound:
+            return None
+
+    @field(
+        '"name:v2", "project/name:v2", "name:latest", "name@alias", or an id; '
+        "NOT_FOUND when nothing matches."
+    )
+    async def artifact(self, info: Info, ref: str) -> NodeType | None:
+        return to_gql(await info.context.registry.resolve(ref))
+
+    @field("Everything the node came from, each at its shortest depth.")
+    async def ancestors(
+        self, info: Info, id: strawberry.ID, max_depth: int | None = None, kinds: list[NodeKind] | None = None
+    ) -> list[LineageHop]:
+        hops = await info.context.registry.traverse(id, Direction.UPSTREAM, max_depth, kinds)
+        return [LineageHop.from_hop(h) for h in hops]
+
+    @field("Everything derived from the node (its impact), at shortest depths.")
+    async def descendants(
+        self, info: Info, id: strawberry.ID, max_depth: int | None = None, kinds: list[NodeKind] | None = None
+    ) -> list[LineageHop]:
+        hops = await info.context.registry.traverse(id, Direction.DOWNSTREAM, max_depth, kinds)
+        return [LineageHop.from_hop(h) for h in hops]
+
+    @field("The node, the nodes reached and the edges among them.")
+    async def lineage(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        direction: Direction | None = Direction.UPSTREAM,
+        max_depth: int | None = None,
+    ) -> LineageGraph:
+        graph = await info.context.registry.lineage(id, direction or Direction.UPSTREAM, max_depth)
+        return LineageGraph.from_subgraph(graph)
+
+    @field("A shortest derivation path between two nodes, or null.")
+    async def path(self, info: Info, source: strawberry.ID, target: strawberry.ID) -> LineageGraph | None:
+        graph = await info.context.registry.path(source, target)
+        return None if graph is None else LineageGraph.from_subgraph(graph)
+
+    @field("The blob of a digest (hex or sha256:hex), or null when unknown.")
+    async def blob(self, info: Info, digest: str) -> Blob | None:
+        node = await info.context.loaders.nodes.load(Digest.parse(digest).node_id)
+        return None if node is None else Blob.from_node(node)
+
+    @field("Blob integrity: counts, bad blobs, and what they affect.")
+    async def integrity_report(self, info: Info, project: str | None = None) -> IntegrityReport:
+        return await integrity_report(info.context.graph, project)
+
+    @field("Datasets, newest first.")
+    async def datasets(
+        self, info: Info, first: int | None = DEFAULT_PAGE, after: str | None = None,
+        project: str | None = None, name: str | None = None, tag: str | None = None,
+    ) -> Connection[Dataset]:
+        return await _listing(info, NodeKind.DATASET, Dataset.from_node, first, after, NodeFilter(project, name, tag))
+
+    @field("Model versions, newest first.")
+    async def models(
+        self, info: Info, first: int | None = DEFAULT_PAGE, after: str | None = None,
+        project: str | None = None, name: str | None = None, tag: str | None = None,
+        status: ModelStatus | None = None,
+    ) -> Connection[Model]:
+        where = NodeFilter(project, name, tag, status.value if status else None)
+        return await _listing(info, NodeKind.MODEL, Model.from_node, first, after, where)
+
+    @field("Runs, newest first.")
+    async def runs(
+        self, info: Info, first: int | None = DEFAULT_PAGE, after: str | None = None,
+        project: str | None = None, name: str | None = None, tag: str | None = None,
+        status: RunStatus | None = None,
+    ) -> Connection[Run]:
+        where = NodeFilter(project, name, tag, status.value if status else None)
+        return await _listing(info, NodeKind.RUN, Run.from_node, first, after, where)
+
+    @field("Evaluations, newest first.")
+    async def evaluations(
+        self, info: Info, first: int | None = DEFAULT_PAGE, after: str | None = None,
+        project: str | None = None, name: str | None = None, tag: str | None = None,
+    ) -> Connection[Evaluation]:
+        return await _listing(info, NodeKind.EVALUATION, Evaluation.from_node, first, after, NodeFilter(project, name, tag))

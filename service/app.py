@@ -1,0 +1,94 @@
+"""The Starlette application: ``/graphql``, ``/healthz`` and the blob routes.
+
+Stores are opened in the lifespan (and closed on shutdown); request handlers reach them
+through ``request.app.state.services``.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import AsyncIterator, Awaitable
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from provgraph.blobs import open_blob_store
+from provgraph.blobs.content import ContentStore
+from provgraph.config import Settings, redact_url
+from provgraph.digest import digest_of_bytes
+from provgraph.graph import GraphStore, open_graph_store
+from provgraph.registry import Limits, Registry
+from provgraph.schema import schema
+from provgraph.schema.view import GraphQLView
+from provgraph.auth import Auth
+from provgraph.service.blobs import routes as blob_routes
+from provgraph.services import Services
+
+logger = logging.getLogger("provgraph.service")
+
+_PROBE = digest_of_bytes(b"provgraph health probe")
+
+
+@asynccontextmanager
+async def open_services(settings: Settings, graph: GraphStore | None = None) -> AsyncIterator[Services]:
+    """Open the graph and blob stores of ``settings``; close them when the block ends."""
+    async with AsyncExitStack() as stack:
+        graph = graph or open_graph_store(settings.graph_url)
+        await graph.open()
+        stack.push_async_callback(graph.close)
+        content = ContentStore(open_blob_store(settings.blob_url))
+        await content.open()
+        stack.push_async_callback(content.close)
+        yield Services(
+            settings=settings,
+            graph=graph,
+            content=content,
+            registry=Registry(graph, Limits(settings.max_json_bytes, settings.max_files)),
+            auth=Auth(settings.auth_tokens),
+        )
+
+
+async def _check(probe: Awaitable[object], part: str) -> str:
+    try:
+        await probe
+    except Exception as exc:  # any failure means unhealthy; say which part and why
+        logger.warning("health check: %s failed: %s", part, exc)
+        return f"unavailable: {exc}"
+    return "ok"
+
+
+async def healthz(request: Request) -> JSONResponse:
+    """200 when the graph answers and the blob store can be asked; 503 naming the failure."""
+    services: Services = request.app.state.services
+    parts = {
+        "graph": await _check(services.graph.ping(), "graph"),
+        "blobs": await _check(services.content.stat(_PROBE), "blobs"),
+    }
+    healthy = all(v == "ok" for v in parts.values())
+    return JSONResponse({"status": "ok" if healthy else "unavailable", **parts}, 200 if healthy else 503)
+
+
+def create_app(settings: Settings | None = None, *, graph: GraphStore | None = None) -> Starlette:
+    """The service for ``settings`` (default: from the environment). ``graph`` replaces
+    the store ``settings.graph_url`` names (not yet opened; the app opens and closes it)."""
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with open_services(settings, graph) as services:
+            app.state.services = services
+            logger.info(
+                "provgraph service started: graph %s, blobs %s",
+                redact_url(settings.graph_url), redact_url(settings.blob_url),
+            )
+            yield
+
+    routes = [
+        Route("/graphql", GraphQLView(schema), methods=["GET", "POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        *blob_routes,
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
