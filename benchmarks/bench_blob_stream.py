@@ -15,8 +15,6 @@ import argparse
 import hashlib
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -26,6 +24,8 @@ from pathlib import Path
 from typing import Iterator
 
 import httpx
+
+from benchmarks.server import APP, running_service
 
 MIB = 1024 * 1024
 CHUNK = MIB
@@ -75,49 +75,6 @@ class RssSampler(threading.Thread):
     def stop(self) -> None:
         self._halt.set()
         self.join()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def start_server(data: Path, port: int, app: str) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if k != "PROVGRAPH_AUTH_TOKENS"}
-    env["PROVGRAPH_GRAPH_URL"] = f"sqlite:///{data / 'graph.db'}"
-    env["PROVGRAPH_BLOB_URL"] = f"file://{data / 'blobs'}"
-    command = [
-        sys.executable, "-m", "uvicorn", app, "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-    ]
-    with (data / "server.log").open("wb") as log:
-        return subprocess.Popen(command, env=env, stdout=log, stderr=log)
-
-
-def wait_ready(server: subprocess.Popen[bytes], base: str, data: Path, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            log = (data / "server.log").read_text(errors="replace")[-4000:]
-            raise RuntimeError(f"server exited with {server.returncode}:\n{log}")
-        try:
-            httpx.head(f"{base}/blobs/sha256/{'0' * 64}", timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError(f"server not ready after {timeout_s} s")
-
-
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is None:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def make_payload(path: Path, size: int) -> str:
@@ -187,19 +144,13 @@ def run(size: int, work: Path, app: str) -> Result:
     digest = make_payload(payload, size)
     data = work / "data"
     data.mkdir()
-    port = free_port()
-    server = start_server(data, port, app)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_ready(server, base, data)
-        sampler = RssSampler(server.pid)
+    with running_service(data, app) as (base, pid):
+        sampler = RssSampler(pid)
         sampler.start()
         try:
             return measure(base, sampler, payload, digest, size)
         finally:
             sampler.stop()
-    finally:
-        stop_server(server)
 
 
 def report(result: Result, output: Path) -> None:
@@ -221,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--size-mb", type=int, default=1024, help="payload size in MiB")
     parser.add_argument("--output", type=Path, default=RESULTS)
-    parser.add_argument("--app", default="provgraph.service.app:create_app", help="uvicorn app factory")
+    parser.add_argument("--app", default=APP, help="uvicorn app factory")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="provgraph-bench-") as work:
         result = run(args.size_mb * MIB, Path(work), args.app)

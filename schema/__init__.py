@@ -13,6 +13,7 @@ from provgraph.schema.context import Context
 from provgraph.schema.dataset import Dataset
 from provgraph.schema.errors import ErrorCodes, Schema
 from provgraph.schema.evaluation import Evaluation
+from provgraph.schema.fastpath import FastListExecutor
 from provgraph.schema.model import Model
 from provgraph.schema.mutation import Mutation
 from provgraph.schema.query import Query
@@ -27,4 +28,5 @@ schema = Schema(
     types=[Dataset, Run, Model, Evaluation, Blob],
     extensions=[ErrorCodes],
     config=StrawberryConfig(scalar_map=SCALAR_MAP),
+    execution_context_class=FastListExecutor,
 )

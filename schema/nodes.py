@@ -26,6 +26,13 @@ class NodeType:
     tags: list[str]
     metadata: JSON = strawberry.field(description="Free JSON object given at registration.")
 
+    @classmethod
+    def resolve_type(cls, obj: Any, info: Any, type_: Any) -> str:
+        # Every implementation is a plain Strawberry type: its name is on the class,
+        # which spares Strawberry's generic (and per-object slow) lookup.
+        name: str = type(obj).__strawberry_definition__.name
+        return name
+
 
 def base_fields(node: model.Node) -> dict[str, Any]:
     """The ``Node`` interface fields of ``node``, as constructor keywords."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -62,6 +64,10 @@ class GraphQLView(GraphQL[Context, None]):
         if isinstance(request, Request) and self.should_render_graphql_ide(self.request_adapter_class(request)):
             return IDE_PAGE  # serving the page runs no operation; its queries send the token
         return services.auth.authenticate(request.headers.get("authorization"))
+
+    def encode_json(self, data: object) -> bytes:
+        # orjson: several times faster than json.dumps on 10,000-node lineage answers.
+        return orjson.dumps(data)
 
     def create_response(
         self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
