@@ -3,58 +3,20 @@
 from __future__ import annotations
 
 import hashlib
-import warnings
-from pathlib import Path
-from typing import Callable, Iterator, Mapping, cast
+from typing import cast
 
 import pytest
 
 from provgraph.blobs import BlobStore
-from provgraph.config import Settings
 from provgraph.digest import Digest
 from provgraph.model import Node
-from provgraph.service.app import create_app
-from provgraph.services import Services
 
-with warnings.catch_warnings():
-    # Starlette 1.10 asks for httpx2 but works with httpx, which is what we install.
-    warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient` is deprecated")
-    from starlette.testclient import TestClient
+from .conftest import ClientFactory
+from .support import TestClient, services
 
 DATA = bytes(range(256)) * 40  # 10240 bytes
 HEX = hashlib.sha256(DATA).hexdigest()
 URL = f"/blobs/sha256/{HEX}"
-ClientFactory = Callable[[Mapping[str, frozenset[str] | None]], TestClient]
-
-
-@pytest.fixture
-def make_client(tmp_path: Path) -> Iterator[ClientFactory]:
-    clients: list[TestClient] = []
-
-    def make(tokens: Mapping[str, frozenset[str] | None]) -> TestClient:
-        settings = Settings(
-            graph_url=f"sqlite:///{tmp_path}/g.db",
-            blob_url=f"file://{tmp_path}/blobs",
-            auth_tokens=tokens,
-        )
-        client = TestClient(create_app(settings))
-        clients.append(client.__enter__())
-        return client
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
-
-
-@pytest.fixture
-def client(make_client: ClientFactory) -> TestClient:
-    return make_client({})
-
-
-def services(client: TestClient) -> Services:
-    found: Services = client.app.state.services  # type: ignore[attr-defined]
-    return found
-
 
 def stored_keys(client: TestClient) -> list[str]:
     async def collect(store: BlobStore) -> list[str]:
@@ -174,7 +136,7 @@ def test_wrong_bytes_are_400_and_nothing_stored(client: TestClient) -> None:
 
 
 def test_token_is_required_when_configured(make_client: ClientFactory) -> None:
-    client = make_client({"s3cret": None})
+    client = make_client(auth_tokens={"s3cret": None})
     missing = client.put(URL, content=DATA)
     assert missing.status_code == 401
     assert missing.json()["error"]["code"] == "UNAUTHENTICATED"
