@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # re-runs the (strict) editable install so the new module is linked in.
 PACKAGE_DIRS := provgraph provgraph/graph provgraph/blobs service schema workers sdk
 
-.PHONY: install serve test bench typecheck clean
+.PHONY: install serve test test-suites services services-stop bench typecheck clean
 
 # Creates the virtualenv and installs provgraph with its server and dev extras; re-runs
 # when pyproject.toml changes. pip's cache makes a second clone's install quick.
@@ -25,8 +25,22 @@ install: $(STAMP)
 serve: install
 	$(VENV)/bin/provgraph serve --host $(HOST) --port $(PORT)
 
+# Starts the real Neo4j and S3 servers the backend suites need, runs every test, and
+# stops the servers again whether the tests passed or not.
 test: install typecheck
+	$(MAKE) services
+	status=0; $(MAKE) test-suites || status=$$?; $(MAKE) services-stop; exit $$status
+
+test-suites: install
 	$(PY) -m pytest
+
+# Real servers on loopback ports (jars fetched from Maven Central once, then cached);
+# their addresses go to .provgraph/services.env.
+services:
+	bash scripts/services.sh start
+
+services-stop:
+	bash scripts/services.sh stop
 
 bench: install
 	$(PY) -m benchmarks

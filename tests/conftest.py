@@ -1,7 +1,10 @@
-"""Fixtures shared by every suite: one fresh store per test, parametrized over backends."""
+"""Fixtures shared by every suite: one fresh store per test, parametrized over backends
+(embedded SQLite and local folder; Neo4j and S3 on the real servers `make test` starts)."""
 
 from __future__ import annotations
 
+import os
+import uuid
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -10,8 +13,13 @@ import pytest
 from provgraph.blobs import BlobStore, open_blob_store
 from provgraph.graph import GraphStore, open_graph_store
 
-GRAPH_BACKENDS = ["sqlite"]
-BLOB_BACKENDS = ["local"]
+from .backends import aws_environment, server_url
+
+GRAPH_BACKENDS = ["sqlite", "neo4j"]
+BLOB_BACKENDS = ["local", "s3"]
+
+for _key, _value in aws_environment().items():
+    os.environ.setdefault(_key, _value)
 
 
 @pytest.fixture
@@ -19,23 +27,32 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def _graph_url(backend: str, tmp_path: Path) -> str:
+def graph_url(backend: str, tmp_path: Path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'graph.db'}"
-    raise AssertionError(f"unknown graph backend {backend}")
+    return server_url("graph")
 
 
-def _blob_url(backend: str, tmp_path: Path) -> str:
+def blob_url(backend: str, tmp_path: Path) -> str:
     if backend == "local":
         return f"file://{tmp_path / 'blobs'}"
-    raise AssertionError(f"unknown blob backend {backend}")
+    # One key prefix per test keeps tests apart in the one bucket.
+    return f"{server_url('blob').rstrip('/')}/{uuid.uuid4().hex}?create_bucket=true"
+
+
+async def wipe(store: GraphStore) -> None:
+    """Empty a shared graph server before a test (an embedded file starts empty)."""
+    clear = getattr(store, "clear", None)
+    if clear is not None:
+        await clear()
 
 
 @pytest.fixture(params=GRAPH_BACKENDS)
 async def graph_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[GraphStore]:
-    store = open_graph_store(_graph_url(request.param, tmp_path))
+    store = open_graph_store(graph_url(request.param, tmp_path))
     await store.open()
     try:
+        await wipe(store)
         yield store
     finally:
         await store.close()
@@ -43,7 +60,7 @@ async def graph_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIt
 
 @pytest.fixture(params=BLOB_BACKENDS)
 async def blob_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[BlobStore]:
-    store = open_blob_store(_blob_url(request.param, tmp_path))
+    store = open_blob_store(blob_url(request.param, tmp_path))
     await store.open()
     try:
         yield store

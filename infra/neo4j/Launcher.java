@@ -11,8 +11,9 @@
 //   --home DIR          Neo4j home (data/, logs/ are created under it)            [required]
 //   --port N            Bolt port                                                  [7687]
 //   --host ADDR         Bolt listen address                                        [127.0.0.1]
-//   --auth SPEC         "none" (auth off) or "neo4j/PASSWORD" (auth on; the password
-//                       of user neo4j is set at every start; at least 8 characters) [none]
+//   --auth SPEC         "none" (auth off) or "neo4j/PASSWORD" (auth on; the password of
+//                       user neo4j, 8+ characters, is set with ALTER USER when it differs
+//                       from the one set last time, noted in HOME/launcher-auth.sha256) [none]
 //   --pagecache SIZE    page cache, bytes or with k/m/g suffix                     [128m]
 //
 // Prints one line "NEO4J READY bolt://HOST:PORT" on stdout once Bolt accepts connections.
@@ -21,19 +22,24 @@
 
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
+import org.neo4j.configuration.GraphDatabaseInternalSettings;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
 import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
+import org.neo4j.graphdb.QueryExecutionException;
 
 public class Launcher {
 
@@ -83,6 +89,9 @@ public class Launcher {
                     // Throwaway test data: small, non-preallocated transaction logs.
                     .setConfig(GraphDatabaseSettings.preallocate_logical_logs, false)
                     .setConfig(GraphDatabaseSettings.keep_logical_logs, "1 files")
+                    // Bolt's netty shutdown waits a 5 s quiet period twice by default: a stop
+                    // took ~10 s. Internal setting (internal.dbms.bolt.*), checked on 5.26.31.
+                    .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, 0)
                     .setConfig(BoltConnector.enabled, true)
                     .setConfig(BoltConnector.listen_address, new SocketAddress(host, port))
                     .setConfig(BoltConnector.advertised_address, new SocketAddress(host, port))
@@ -112,11 +121,7 @@ public class Launcher {
 
         try {
             if (authEnabled) {
-                // Set the password of the built-in user on every start (idempotent), so no
-                // "credentials expired / change password" step is needed by clients.
-                dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME).executeTransactionally(
-                        "ALTER USER " + user + " SET PASSWORD $pw CHANGE NOT REQUIRED",
-                        Map.of("pw", password));
+                setPassword(dbms, home, user, password);
             }
             waitForPort(host, port, Duration.ofSeconds(60));
         } catch (Throwable e) {
@@ -133,6 +138,32 @@ public class Launcher {
         System.out.flush();
 
         stopped.await();
+    }
+
+    /**
+     * Sets the password of the built-in user, so clients need no "change password" step.
+     * The first Cypher statement costs seconds, so a marker file (hash of user and password)
+     * skips it when the same credentials were already set on an earlier start.
+     */
+    private static void setPassword(DatabaseManagementService dbms, Path home, String user,
+            String password) throws Exception {
+        Path marker = home.resolve("launcher-auth.sha256");
+        String digest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                .digest((user + "\0" + password).getBytes(StandardCharsets.UTF_8)));
+        if (Files.exists(marker) && Files.readString(marker).trim().equals(digest)) {
+            return;
+        }
+        try {
+            dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME).executeTransactionally(
+                    "ALTER USER " + user + " SET PASSWORD $pw CHANGE NOT REQUIRED",
+                    Map.of("pw", password));
+        } catch (QueryExecutionException e) {
+            // Already this password (marker lost): Neo4j refuses to "change" it to itself.
+            if (e.getMessage() == null || !e.getMessage().contains("cannot be the same")) {
+                throw e;
+            }
+        }
+        Files.writeString(marker, digest + "\n");
     }
 
     private static void waitForPort(String host, int port, Duration timeout) throws Exception {

@@ -1,0 +1,187 @@
+"""``Neo4jGraphStore``: the production graph, on Neo4j 5 through the official async driver.
+
+``PROVGRAPH_GRAPH_URL=bolt://user:password@host:7687`` (or ``neo4j://``; ``?database=``
+picks a database). Constraints and indexes are created idempotently at ``open``. Writes
+run in managed transactions (retried by the driver on transient errors); a domain error
+inside one rolls it back. Traversals fetch the reachable part of the graph in one
+query whose expansion visits each node once, then compute depths in ``graph.bfs``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Awaitable, Callable, Mapping, Sequence, TypeVar
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
+
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
+from neo4j.exceptions import AuthError, ConstraintError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
+
+from provgraph.digest import Digest
+from provgraph.errors import ConfigError, Conflict, ProvgraphError, Unavailable
+from provgraph.graph import neo4j_cypher as q
+from provgraph.graph import neo4j_writes as writes
+from provgraph.graph.neo4j_reads import Reads
+from provgraph.graph.protocol import GraphStore
+from provgraph.model import (
+    BlobStatus,
+    Direction,
+    Edge,
+    EdgeSpec,
+    EdgeType,
+    FileEntry,
+    Hop,
+    NewNode,
+    Node,
+    NodeFilter,
+    NodeKind,
+    Page,
+    Subgraph,
+)
+
+T = TypeVar("T")
+Work = Callable[[AsyncManagedTransaction], Awaitable[T]]
+
+
+class Neo4jGraphStore:
+    def __init__(self, uri: str, auth: tuple[str, str] | None, database: str | None = None) -> None:
+        self.uri = uri
+        self.auth = auth
+        self.database = database
+        self._driver: AsyncDriver | None = None
+        self.reads = Reads(self._read)
+
+    @classmethod
+    def from_url(cls, url: str) -> Neo4jGraphStore:
+        parts = urlsplit(url)
+        if not parts.hostname:
+            raise ConfigError(f"PROVGRAPH_GRAPH_URL={url!r} names no host")
+        auth = (unquote(parts.username or "neo4j"), unquote(parts.password)) if parts.password else None
+        netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
+        database = parse_qs(parts.query).get("database", [None])[-1]
+        return cls(urlunsplit((parts.scheme, netloc, "", "", "")), auth, database)
+
+    # -- plumbing -------------------------------------------------------------------
+
+    def _unavailable(self, exc: Exception) -> Unavailable:
+        if isinstance(exc, AuthError):
+            return Unavailable(f"Neo4j at {self.uri} refused the credentials in PROVGRAPH_GRAPH_URL")
+        return Unavailable(f"Neo4j at {self.uri} is unavailable: {exc}")
+
+    async def _run(self, work: Work[T], write: bool) -> T:
+        if self._driver is None:
+            raise Unavailable("graph store is closed")
+        try:
+            async with self._driver.session(database=self.database) as session:
+                runner = session.execute_write if write else session.execute_read
+                return await runner(work)
+        except ProvgraphError:
+            raise
+        except ConstraintError as exc:
+            raise Conflict(f"a concurrent write took the same key: {exc.message}") from exc
+        except (ServiceUnavailable, SessionExpired, AuthError, DriverError, OSError) as exc:
+            raise self._unavailable(exc) from exc
+        except Neo4jError as exc:
+            raise Unavailable(f"Neo4j at {self.uri} failed: {exc.message}") from exc
+
+    async def _read(self, work: Work[T]) -> T:
+        return await self._run(work, write=False)
+
+    async def _write(self, work: Work[T]) -> T:
+        return await self._run(work, write=True)
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    async def open(self) -> None:
+        self._driver = AsyncGraphDatabase.driver(self.uri, auth=self.auth, connection_timeout=5.0,
+                                                 max_transaction_retry_time=15.0)
+        try:
+            for statement in q.SCHEMA:
+                await self._driver.execute_query(statement, database_=self.database)
+        except (ServiceUnavailable, SessionExpired, AuthError, DriverError, OSError) as exc:
+            raise self._unavailable(exc) from exc
+
+    async def close(self) -> None:
+        if self._driver is not None:
+            driver, self._driver = self._driver, None
+            await driver.close()
+
+    async def clear(self) -> None:
+        """Delete every node and edge (tests and benchmarks on a shared server); the
+        constraints and indexes stay."""
+        async def work(tx: AsyncManagedTransaction) -> None:
+            await (await tx.run("MATCH (n) DETACH DELETE n")).consume()
+
+        await self._write(work)
+
+    async def ping(self) -> None:
+        async def work(tx: AsyncManagedTransaction) -> None:
+            await (await tx.run("RETURN 1")).consume()
+
+        await self._read(work)
+
+    # -- writes ---------------------------------------------------------------------
+
+    async def create_node(self, spec: NewNode) -> Node:
+        return await self._write(lambda tx: writes.create_node(tx, spec))
+
+    async def create_nodes(self, specs: Sequence[NewNode]) -> list[Node]:
+        async def work(tx: AsyncManagedTransaction) -> list[Node]:
+            return [await writes.create_node(tx, spec) for spec in specs]
+
+        return await self._write(work)
+
+    async def update_props(self, node_id: str, kind: NodeKind, changes: Mapping[str, object]) -> Node:
+        return await self._write(lambda tx: writes.update_props(tx, node_id, kind, changes))
+
+    async def set_alias(self, node_id: str, alias: str) -> Node:
+        return await self._write(lambda tx: writes.set_alias(tx, node_id, alias))
+
+    async def add_edge(self, source: str, edge: EdgeSpec) -> Edge:
+        return await self._write(lambda tx: writes.add_edge(tx, source, edge))
+
+    async def record_blob(
+        self, digest: Digest, size: int, status: BlobStatus, at: datetime, detail: str | None = None
+    ) -> Node:
+        return await self._write(lambda tx: writes.record_blob(tx, digest, size, status, at, detail))
+
+    # -- reads ----------------------------------------------------------------------
+
+    async def get_nodes(self, ids: Sequence[str]) -> dict[str, Node]:
+        return await self.reads.get_nodes(ids)
+
+    async def find_versions(self, kinds: Sequence[NodeKind], project: str, name: str, selector: str) -> list[Node]:
+        return await self.reads.find_versions(kinds, project, name, selector)
+
+    async def list_nodes(self, kind: NodeKind, where: NodeFilter, first: int, after: str | None) -> Page[Node]:
+        return await self.reads.list_nodes(kind, where, first, after)
+
+    async def list_files(self, node_id: str, first: int, after: str | None) -> Page[FileEntry]:
+        return await self.reads.list_files(node_id, first, after)
+
+    async def files_of(self, node_ids: Sequence[str], limit: int) -> dict[str, list[FileEntry]]:
+        return await self.reads.files_of(node_ids, limit)
+
+    async def traverse(
+        self,
+        start: Sequence[str],
+        direction: Direction,
+        max_depth: int | None,
+        kinds: Sequence[NodeKind] | None = None,
+        edge_types: Sequence[EdgeType] | None = None,
+    ) -> list[Hop]:
+        return await self.reads.traverse(start, direction, max_depth, kinds, edge_types)
+
+    async def lineage(self, node_id: str, direction: Direction, max_depth: int | None) -> Subgraph:
+        return await self.reads.lineage(node_id, direction, max_depth)
+
+    async def path(self, source: str, target: str) -> Subgraph | None:
+        return await self.reads.path(source, target)
+
+    async def blob_counts(self, project: str | None) -> dict[BlobStatus, int]:
+        return await self.reads.blob_counts(project)
+
+    async def blobs_with_status(self, statuses: Sequence[BlobStatus], project: str | None, limit: int) -> list[Node]:
+        return await self.reads.blobs_with_status(statuses, project, limit)
+
+
+_: type[GraphStore] = Neo4jGraphStore

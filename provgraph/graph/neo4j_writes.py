@@ -1,0 +1,160 @@
+"""Write transactions of the Neo4j graph store; each runs inside one managed
+transaction, so a domain error raised here rolls everything back."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from itertools import groupby
+from typing import Any, Mapping
+
+from neo4j import AsyncManagedTransaction
+
+from provgraph.digest import Digest
+from provgraph.errors import BadInput, Conflict, Cycle, NotFound
+from provgraph.graph import neo4j_cypher as q
+from provgraph.graph.rows import HISTORY_LIMIT, doc_of, node_from_row, split_props
+from provgraph.ids import new_id, utcnow
+from provgraph.model import VERSIONED_KINDS, BlobStatus, Edge, EdgeSpec, NewNode, Node, NodeKind
+
+FILE_BATCH = 10_000
+_AUTO_VERSION = re.compile(r"v([1-9][0-9]{0,17})")
+
+
+async def rows(tx: AsyncManagedTransaction, query: str, **params: Any) -> list[list[Any]]:
+    result = await tx.run(query, params)
+    values: list[list[Any]] = await result.values()
+    return values
+
+
+async def one_node(tx: AsyncManagedTransaction, query: str, **params: Any) -> Node | None:
+    found = await rows(tx, query, **params)
+    return node_from_row(found[0]) if found else None
+
+
+async def create_node(tx: AsyncManagedTransaction, spec: NewNode) -> Node:
+    if spec.id is not None and (existing := await one_node(tx, q.NODES_BY_ID, ids=[spec.id])):
+        if existing.kind is not spec.kind:
+            raise Conflict(f"id {spec.id} already names a {existing.kind.value.lower()}")
+        return existing
+    edges = list(dict.fromkeys(spec.edges))
+    present = {r[0] for r in await rows(tx, q.IDS_PRESENT, ids=list({e.target for e in edges}))}
+    for edge in edges:
+        if edge.target not in present:
+            raise NotFound(f"no node with id {edge.target!r}")
+    version = await _version(tx, spec) if spec.kind in VERSIONED_KINDS else None
+    status, props = split_props(dict(spec.props))
+    node_id = spec.id or new_id()
+    values = {
+        "id": node_id, "kind": spec.kind.value, "project": spec.project, "name": spec.name,
+        "version": version, "created_at": utcnow().isoformat(), "status": status,
+        "doc": doc_of(spec.tags, spec.metadata, props), "tags": list(spec.tags),
+        "aliases": list(props.get("aliases", [])),
+    }
+    if version is not None:
+        values["vkey"] = _vkey(spec, version)
+    node = await one_node(tx, q.create_node(spec.kind), props={k: v for k, v in values.items() if v is not None})
+    assert node is not None
+    for type_, group in groupby(sorted(edges, key=lambda e: e.type.value), key=lambda e: e.type):
+        await (await tx.run(q.create_edges(type_), id=node_id,
+                            edges=[{"target": e.target, "role": e.role} for e in group])).consume()
+    if spec.files:
+        await _add_files(tx, node_id, spec)
+    return node
+
+
+def _vkey(spec: NewNode, version: str) -> str:
+    return "\x1f".join((spec.kind.value, spec.project, spec.name, version))
+
+
+async def _version(tx: AsyncManagedTransaction, spec: NewNode) -> str:
+    key = "\x1f".join((spec.kind.value, spec.project, spec.name))
+    # Setting a property on the counter write-locks it, so concurrent allocations queue.
+    last = (await rows(tx, q.NEXT_VERSION, key=key))[0][0]
+    if spec.version is not None:
+        if await rows(tx, q.VERSION_TAKEN, vkey=_vkey(spec, spec.version)):
+            raise Conflict(f"{spec.kind.value.lower()} {spec.project}/{spec.name}:{spec.version} already exists")
+        match = _AUTO_VERSION.fullmatch(spec.version)
+        if match and int(match.group(1)) > last:
+            await (await tx.run(q.SET_VERSION_COUNTER, key=key, last=int(match.group(1)))).consume()
+        return spec.version
+    n = last + 1
+    while await rows(tx, q.VERSION_TAKEN, vkey=_vkey(spec, f"v{n}")):
+        n += 1
+    await (await tx.run(q.SET_VERSION_COUNTER, key=key, last=n)).consume()
+    return f"v{n}"
+
+
+async def _add_files(tx: AsyncManagedTransaction, node_id: str, spec: NewNode) -> None:
+    files = [{"path": f.path, "blob": f.digest.node_id, "digest": f.digest.hex, "size": f.size, "role": f.role}
+             for f in spec.files]
+    now = utcnow().isoformat()
+    for start in range(0, len(files), FILE_BATCH):
+        batch = files[start:start + FILE_BATCH]
+        clash = await rows(tx, q.SIZE_CLASH, files=batch)
+        if clash:
+            path, claimed, stored, name = clash[0]
+            raise BadInput(f"file {path!r} claims size {claimed} but blob {name} is {stored} bytes")
+        await (await tx.run(q.ADD_FILES, id=node_id, files=batch, now=now)).consume()
+    # A digest repeated with two sizes inside one manifest: the MERGE kept the first.
+    clash = await rows(tx, q.SIZE_CLASH, files=files)
+    if clash:
+        path, claimed, stored, name = clash[0]
+        raise BadInput(f"file {path!r} claims size {claimed} but blob {name} is {stored} bytes")
+
+
+async def update_props(tx: AsyncManagedTransaction, node_id: str, kind: NodeKind, changes: Mapping[str, Any]) -> Node:
+    node = await one_node(tx, q.NODE_OF_KIND, id=node_id, kind=kind.value)
+    if node is None:
+        raise NotFound(f"no {kind.value.lower()} with id {node_id!r}")
+    status, props = split_props({**node.props, **changes})
+    updated = await one_node(tx, q.UPDATE_NODE, id=node_id, status=status,
+                             doc=doc_of(node.tags, node.metadata, props), tags=list(node.tags))
+    assert updated is not None
+    return updated
+
+
+async def set_alias(tx: AsyncManagedTransaction, node_id: str, alias: str) -> Node:
+    node = await one_node(tx, q.NODE_OF_KIND, id=node_id, kind=NodeKind.MODEL.value)
+    if node is None:
+        raise NotFound(f"no model with id {node_id!r}")
+    for row in await rows(tx, q.ALIAS_HOLDERS, project=node.project, name=node.name, alias=alias, id=node_id):
+        previous = node_from_row(row)
+        kept = [a for a in previous.props.get("aliases", []) if a != alias]
+        await update_props(tx, previous.id, NodeKind.MODEL, {"aliases": kept})
+        await (await tx.run(q.SET_ALIASES, id=previous.id, aliases=kept)).consume()
+    aliases = sorted({*node.props.get("aliases", []), alias})
+    await (await tx.run(q.SET_ALIASES, id=node_id, aliases=aliases)).consume()
+    return await update_props(tx, node_id, NodeKind.MODEL, {"aliases": aliases})
+
+
+async def add_edge(tx: AsyncManagedTransaction, source: str, edge: EdgeSpec) -> Edge:
+    present = {r[0] for r in await rows(tx, q.IDS_PRESENT, ids=[source, edge.target])}
+    for end in (source, edge.target):
+        if end not in present:
+            raise NotFound(f"no node with id {end!r}")
+    if source == edge.target or await rows(tx, q.REACHES, source=source, target=edge.target):
+        raise Cycle(
+            f"{edge.type.value} from {source} to {edge.target} would close a cycle: "
+            f"{edge.target} already derives from {source}"
+        )
+    params: dict[str, Any] = {"source": source, "target": edge.target, "role": edge.role}
+    if not await rows(tx, q.EDGE_EXISTS, type=edge.type.value, **params):
+        await (await tx.run(q.add_edge(edge.type), **params)).consume()
+    return Edge(source, edge.target, edge.type, edge.role)
+
+
+async def record_blob(
+    tx: AsyncManagedTransaction, digest: Digest, size: int, status: BlobStatus, at: datetime, detail: str | None
+) -> Node:
+    node = await one_node(tx, q.NODES_BY_ID, ids=[digest.node_id])
+    check = {"status": status.value, "at": at.isoformat(), "size": size, "detail": detail}
+    history = ([check] + list(node.props.get("history", [])) if node else [check])[:HISTORY_LIMIT]
+    props = {k: v for k, v in (node.props if node else {}).items()
+             if k not in ("digest", "size", "status", "verified_at")}
+    verified = at.isoformat() if status is BlobStatus.VERIFIED else (node.props.get("verified_at") if node else None)
+    blob = await one_node(tx, q.UPSERT_BLOB, id=digest.node_id, digest=digest.hex, now=at.isoformat(),
+                          status=status.value, size=size, verified_at=verified,
+                          doc=doc_of((), {}, {**props, "history": history}))
+    assert blob is not None
+    return blob
