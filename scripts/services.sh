@@ -20,8 +20,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-STATE="$ROOT/.provgraph/services"
-ENV_FILE="$ROOT/.provgraph/services.env"
+STATE="${PROVGRAPH_SERVICES_DIR:-$ROOT/.provgraph/services}"
+ENV_FILE="${PROVGRAPH_SERVICES_ENV:-$ROOT/.provgraph/services.env}"
 CACHE="${PROVGRAPH_CACHE:-$HOME/.cache/provgraph}"
 
 NEO4J_POM="$ROOT/infra/neo4j/pom.xml"

@@ -3,17 +3,18 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import uuid
 from pathlib import Path
-from typing import AsyncIterator
+from typing import AsyncIterator, Iterator
 
 import pytest
 
 from provgraph.blobs import BlobStore, open_blob_store
 from provgraph.graph import GraphStore, open_graph_store
 
-from .backends import aws_environment, server_url
+from .backends import ENV_FILE, aws_environment, server_url
 
 GRAPH_BACKENDS = ["sqlite", "neo4j"]
 BLOB_BACKENDS = ["local", "s3"]
@@ -25,6 +26,20 @@ for _key, _value in aws_environment().items():
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def _one_test_at_a_time_on_neo4j(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tests on the shared Neo4j server wipe it first; a file lock keeps concurrent
+    pytest processes on this machine from wiping each other's graphs mid-test."""
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is None or "neo4j" not in callspec.params.values():
+        yield
+        return
+    ENV_FILE.parent.mkdir(parents=True, exist_ok=True)
+    with open(ENV_FILE.parent / "neo4j-tests.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def graph_url(backend: str, tmp_path: Path) -> str:
