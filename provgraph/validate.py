@@ -106,9 +106,11 @@ def path(value: str) -> str:
 
 
 def files(entries: Iterable[tuple[str, str, int, str | None]], max_files: int) -> tuple[FileRef, ...]:
-    """Validate (path, digest, size, role) entries: unique paths, well-formed digests."""
+    """Validate (path, digest, size, role) entries: unique paths, well-formed digests, one
+    size per digest."""
     refs: list[FileRef] = []
     seen: set[str] = set()
+    sizes: dict[Digest, FileRef] = {}
     for file_path, digest, file_size, role in entries:
         path(file_path)
         if file_path in seen:
@@ -116,7 +118,12 @@ def files(entries: Iterable[tuple[str, str, int, str | None]], max_files: int) -
         seen.add(file_path)
         if role is not None:
             name(role, "file role")
-        refs.append(FileRef(file_path, Digest.parse(digest), size(file_size, f"size of {file_path!r}"), role))
+        ref = FileRef(file_path, Digest.parse(digest), size(file_size, f"size of {file_path!r}"), role)
+        first = sizes.setdefault(ref.digest, ref)
+        if first.size != ref.size:
+            raise BadInput(f"file {ref.path!r} claims size {ref.size} but {first.path!r} has the same "
+                           f"digest with size {first.size}")
+        refs.append(ref)
         if len(refs) > max_files:
             raise BadInput(f"too many files: more than {max_files}")
     return tuple(refs)

@@ -53,7 +53,7 @@ else
 fi
 
 NEO4J_JVM_OPTS=(
-    -Xms512m -Xmx768m
+    -Xms512m -Xmx1536m
     -XX:+ExitOnOutOfMemoryError
     --add-opens=java.base/java.nio=ALL-UNNAMED
     --add-opens=java.base/java.io=ALL-UNNAMED
@@ -441,6 +441,18 @@ cmd_stop() {
     promote_neo4j_cds
 }
 
+# Neo4j alone, without touching the env file: for tests that take the server down and
+# bring it back (NEO4J_PORT fixes the port, PROVGRAPH_SERVICES_DIR a private state dir).
+cmd_neo4j-start() {
+    start_neo4j
+    wait_neo4j
+    log "neo4j ready on 127.0.0.1:$NEO4J_RUN_PORT"
+}
+
+cmd_neo4j-stop() {
+    stop_pid neo4j "$STATE/neo4j.pid"
+}
+
 cmd_status() {
     local rc=0 pid port
     if pid="$(our_pid "$STATE/neo4j.pid")"; then
@@ -470,8 +482,8 @@ cmd_clean() {
 main() {
     local cmd="${1:-}"
     case "$cmd" in
-        start | stop | status | clean) ;;
-        *) echo "usage: $0 start|stop|status|clean" >&2; exit 2 ;;
+        start | stop | status | clean | neo4j-start | neo4j-stop) ;;
+        *) echo "usage: $0 start|stop|status|clean|neo4j-start|neo4j-stop" >&2; exit 2 ;;
     esac
     mkdir -p "$STATE"
     # One invocation at a time (two parallel "start"s would race on ports and pid files).

@@ -30,7 +30,8 @@ T = TypeVar("T")
 MiB = 1024 * 1024
 PART_SIZE = 16 * MiB
 CONCURRENCY = 4
-_AUTH_CODES = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "InvalidToken", "ExpiredToken"}
+# "403" is what a HEAD (no body) carries for the same refusals.
+_AUTH_CODES = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "InvalidToken", "ExpiredToken", "403"}
 _MISSING_CODES = {"NoSuchKey", "404", "NotFound"}
 
 

@@ -9,6 +9,7 @@ query whose expansion visits each node once, then compute depths in ``graph.bfs`
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Awaitable, Callable, Mapping, Sequence, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
@@ -16,9 +17,13 @@ from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
 from neo4j.exceptions import AuthError, ConstraintError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
+from provgraph.checks import CheckResult, Shard
 from provgraph.digest import Digest
+from provgraph.metrics import MetricPoint, MetricSummary
 from provgraph.errors import ConfigError, Conflict, ProvgraphError, Unavailable
 from provgraph.graph import neo4j_cypher as q
+from provgraph.graph import neo4j_metrics
+from provgraph.graph import neo4j_integrity as integrity
 from provgraph.graph import neo4j_writes as writes
 from provgraph.graph.neo4j_reads import Reads
 from provgraph.graph.protocol import GraphStore
@@ -39,6 +44,7 @@ from provgraph.model import (
 )
 
 T = TypeVar("T")
+logger = logging.getLogger("provgraph.graph.neo4j")
 Work = Callable[[AsyncManagedTransaction], Awaitable[T]]
 
 
@@ -48,6 +54,7 @@ class Neo4jGraphStore:
         self.auth = auth
         self.database = database
         self._driver: AsyncDriver | None = None
+        self._schema_ready = False
         self.reads = Reads(self._read)
 
     @classmethod
@@ -70,6 +77,7 @@ class Neo4jGraphStore:
     async def _run(self, work: Work[T], write: bool) -> T:
         if self._driver is None:
             raise Unavailable("graph store is closed")
+        await self._ensure_schema()
         try:
             async with self._driver.session(database=self.database) as session:
                 runner = session.execute_write if write else session.execute_read
@@ -92,13 +100,25 @@ class Neo4jGraphStore:
     # -- lifecycle ------------------------------------------------------------------
 
     async def open(self) -> None:
+        """Create the driver and, if Neo4j answers, the schema. A Neo4j that is down at
+        start-up is not fatal: every call answers ``UNAVAILABLE`` until it is back, and
+        the schema is created by the first call that reaches it."""
         self._driver = AsyncGraphDatabase.driver(self.uri, auth=self.auth, connection_timeout=5.0,
-                                                 max_transaction_retry_time=15.0)
+                                                 max_transaction_retry_time=5.0)
+        try:
+            await self._ensure_schema()
+        except Unavailable as exc:
+            logger.warning("%s; will retry on first use", exc.message)
+
+    async def _ensure_schema(self) -> None:
+        if self._schema_ready or self._driver is None:
+            return
         try:
             for statement in q.SCHEMA:
                 await self._driver.execute_query(statement, database_=self.database)
         except (ServiceUnavailable, SessionExpired, AuthError, DriverError, OSError) as exc:
             raise self._unavailable(exc) from exc
+        self._schema_ready = True
 
     async def close(self) -> None:
         if self._driver is not None:
@@ -144,6 +164,15 @@ class Neo4jGraphStore:
     ) -> Node:
         return await self._write(lambda tx: writes.record_blob(tx, digest, size, status, at, detail))
 
+    async def append_metrics(self, run_id: str, batch: str, points: Sequence[MetricPoint]) -> int:
+        return await self._write(lambda tx: neo4j_metrics.append(tx, run_id, batch, points))
+
+    async def metric_history(self, run_id: str, key: str, first: int, after: str | None) -> Page[MetricPoint]:
+        return await self._read(lambda tx: neo4j_metrics.history(tx, run_id, key, first, after))
+
+    async def metric_summary(self, run_id: str) -> list[MetricSummary]:
+        return await self._read(lambda tx: neo4j_metrics.summary(tx, run_id))
+
     # -- reads ----------------------------------------------------------------------
 
     async def get_nodes(self, ids: Sequence[str]) -> dict[str, Node]:
@@ -182,6 +211,35 @@ class Neo4jGraphStore:
 
     async def blobs_with_status(self, statuses: Sequence[BlobStatus], project: str | None, limit: int) -> list[Node]:
         return await self.reads.blobs_with_status(statuses, project, limit)
+
+    # -- integrity (workers) --------------------------------------------------------
+
+    async def blobs_due(self, shard: Shard, checked_before: datetime, limit: int) -> list[Node]:
+        return await self._read(lambda tx: integrity.blobs_due(tx, shard, checked_before, limit))
+
+    async def list_blobs(self, shard: Shard, after: str | None, limit: int) -> list[tuple[Node, int]]:
+        return await self._read(lambda tx: integrity.list_blobs(tx, shard, after, limit))
+
+    async def record_checks(self, checks: Sequence[CheckResult]) -> list[Node]:
+        return await self._write(lambda tx: integrity.record_checks(tx, checks))
+
+    async def delete_unreferenced_blobs(self, digests: Sequence[Digest]) -> list[Digest]:
+        return await self._write(lambda tx: integrity.delete_unreferenced_blobs(tx, digests))
+
+    async def lineage_many(self, start: Sequence[str], direction: Direction) -> Subgraph:
+        return await integrity.lineage_many(self.reads, start, direction)
+
+    async def file_status_counts(self, node_ids: Sequence[str]) -> dict[str, dict[BlobStatus, int]]:
+        return await self._read(lambda tx: integrity.file_status_counts(tx, node_ids))
+
+    async def edge_pairs(self, type: EdgeType) -> list[tuple[str, str]]:
+        return await self._read(lambda tx: integrity.edge_pairs(tx, type))
+
+    async def dangling_edges(self, limit: int) -> list[Edge]:
+        return await self._read(lambda tx: integrity.dangling_edges(tx, limit))
+
+    async def nodes_without_files(self, kinds: Sequence[NodeKind], limit: int) -> list[Node]:
+        return await self._read(lambda tx: integrity.nodes_without_files(tx, kinds, limit))
 
 
 _: type[GraphStore] = Neo4jGraphStore
