@@ -25,6 +25,7 @@ from provgraph.schema import schema
 from provgraph.schema.view import GraphQLView
 from provgraph.auth import Auth
 from provgraph.service.blobs import routes as blob_routes
+from provgraph.service.uploads import routes as upload_routes
 from provgraph.services import Services
 
 logger = logging.getLogger("provgraph.service")
@@ -90,5 +91,6 @@ def create_app(settings: Settings | None = None, *, graph: GraphStore | None = N
         Route("/graphql", GraphQLView(schema), methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         *blob_routes,
+        *upload_routes,
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -15,7 +15,7 @@ import contextlib
 import os
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, AsyncIterator, Callable, TypeVar
+from typing import Any, AsyncIterator, Callable, Sequence, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
@@ -189,6 +189,30 @@ class S3BlobStore:
                          self.bucket, self.prefix + new_key)
         await self._call(f"delete {key}", self._client.delete_object, Bucket=self.bucket, Key=source)
         return new_key
+
+    # -- direct uploads (PresignedUploads): parts go from the client straight to S3 ------
+
+    async def start_upload(self, key: str) -> str:
+        answer = await self._call(f"upload {key}", self._client.create_multipart_upload,
+                                  Bucket=self.bucket, Key=self._key(key, writing=True))
+        upload_id: str = answer["UploadId"]
+        return upload_id
+
+    def presign_part(self, key: str, upload_id: str, part_number: int, expires_s: int) -> str:
+        url: str = self._client.generate_presigned_url(
+            "upload_part", ExpiresIn=expires_s,
+            Params={"Bucket": self.bucket, "Key": self._key(key, writing=True), "UploadId": upload_id,
+                    "PartNumber": part_number})
+        return url
+
+    async def complete_upload(self, key: str, upload_id: str, etags: Sequence[str]) -> None:
+        parts = [{"PartNumber": i, "ETag": etag} for i, etag in enumerate(etags, start=1)]
+        await self._call(f"upload {key}", self._client.complete_multipart_upload, Bucket=self.bucket,
+                         Key=self._key(key, writing=True), UploadId=upload_id, MultipartUpload={"Parts": parts})
+
+    async def abort_upload(self, key: str, upload_id: str) -> None:
+        await self._call(f"abort upload {key}", self._client.abort_multipart_upload, Bucket=self.bucket,
+                         Key=self._key(key, writing=True), UploadId=upload_id)
 
     def presign_get(self, key: str, expires_s: int) -> str:
         url: str = self._client.generate_presigned_url(
