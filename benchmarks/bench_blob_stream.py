@@ -123,7 +123,7 @@ def measure(base: str, sampler: RssSampler, payload: Path, digest: str, size: in
         status, put_s = put(client, url, payload, size)
         put_peak = sampler.peak
         sampler.reset()
-        got, got_size, get_s = get(client, url)
+        got, got_size, get_s = get(client, url + "?redirect=0")  # through the service, not S3
         get_peak = sampler.peak
     return Result(
         size_bytes=size,
@@ -139,12 +139,12 @@ def measure(base: str, sampler: RssSampler, payload: Path, digest: str, size: in
     )
 
 
-def run(size: int, work: Path, app: str) -> Result:
+def run(size: int, work: Path, app: str, env: dict[str, str] | None = None) -> Result:
     payload = work / "payload.bin"
     digest = make_payload(payload, size)
     data = work / "data"
     data.mkdir()
-    with running_service(data, app) as (base, pid):
+    with running_service(data, app, env) as (base, pid):
         sampler = RssSampler(pid)
         sampler.start()
         try:
@@ -173,9 +173,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size-mb", type=int, default=1024, help="payload size in MiB")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--app", default=APP, help="uvicorn app factory")
+    parser.add_argument("--blob-url", help="blob store of the service (default: a local folder)")
     args = parser.parse_args(argv)
+    env = {"PROVGRAPH_BLOB_URL": args.blob_url} if args.blob_url else None
     with tempfile.TemporaryDirectory(prefix="provgraph-bench-") as work:
-        result = run(args.size_mb * MIB, Path(work), args.app)
+        result = run(args.size_mb * MIB, Path(work), args.app, env)
     report(result, args.output)
     return 0 if result.digest_matches else 1
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from provgraph import refs, validate
+from provgraph import metrics, refs, validate
 from provgraph.errors import BadInput, Conflict, NotFound
 from provgraph.graph import GraphStore
-from provgraph.ids import utcnow
+from provgraph.ids import new_id, utcnow
 from provgraph.digest import manifest_digest
 from provgraph.model import (
     EDGE_RULES,
@@ -92,6 +92,11 @@ class Registry:
             "stats": self._json(stats, "stats"),
             "source": source,
         }
+        if version is None and id is None:
+            # Like W&B artifacts and DVC: the same files again are the same version.
+            latest = await self.graph.find_versions([NodeKind.DATASET], project, name, "latest")
+            if latest and latest[0].props.get("manifest_digest") == props["manifest_digest"]:
+                return latest[0]
         return await self._create(NodeKind.DATASET, project, name, version, id, tags, metadata, props, edges, refs_)
 
     async def start_run(
@@ -144,7 +149,17 @@ class Registry:
             "ended_at": ended.isoformat(),
             "duration_s": duration,
             "error": error,
+            **({"stale": False} if run.props.get("stale") else {}),  # a worker's stuck-run mark
         })
+
+    async def update_run(self, id: str, params: Any = None, seeds: Any = None, notes: str | None = None) -> Node:
+        """Merge params and seeds logged during a run into it, and set its notes."""
+        run = await self._node(id, NodeKind.RUN)
+        if notes is not None and len(notes) > 100_000:
+            raise BadInput(f"notes are {len(notes)} characters; the limit is 100000")
+        changes: dict[str, Any] = {k: {**run.props.get(k, {}), **self._json(v, k)}
+                                   for k, v in (("params", params), ("seeds", seeds)) if v is not None}
+        return await self.graph.update_props(run.id, NodeKind.RUN, changes if notes is None else {**changes, "notes": notes})
 
     async def register_model(
         self,
@@ -217,6 +232,12 @@ class Registry:
     async def set_model_status(self, model: str, status: ModelStatus) -> Node:
         node = await self._node(model, NodeKind.MODEL)
         return await self.graph.update_props(node.id, NodeKind.MODEL, {"status": status.value})
+
+    async def log_metrics(self, run: str, points: Sequence[metrics.MetricPoint], batch: str | None = None) -> int:
+        """Append points to a run's metric history; a replayed ``batch`` writes nothing."""
+        node = await self._node(run, NodeKind.RUN)
+        checked = metrics.check_points(points)
+        return await self.graph.append_metrics(node.id, metrics.check_batch(batch) if batch else new_id(), checked)
 
     # -- reads ----------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from provgraph.errors import BadInput, ConfigError, NotFound, ProvgraphError, Un
 
 T = TypeVar("T")
 MiB = 1024 * 1024
-PART_SIZE = 16 * MiB
+PART_SIZE = 8 * MiB
 CONCURRENCY = 4
 # "403" is what a HEAD (no body) carries for the same refusals.
 _AUTH_CODES = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "InvalidToken", "ExpiredToken", "403"}

@@ -146,3 +146,23 @@ def test_blob_query(client: TestClient) -> None:
     assert data(client, query, {"d": C1})["blob"] == expected
     assert data(client, query, {"d": f"sha256:{C1}"})["blob"] == expected
     assert data(client, query, {"d": "0" * 64}) == {"blob": None}
+
+
+def test_same_files_again_are_the_same_dataset_version(client: TestClient) -> None:
+    query = """mutation($files: [FileInput!]!) { registerDataset(name: "same", files: $files) { id version } }"""
+    files = [{"path": "a", "digest": "a" * 64, "size": 1}]
+    first = data(client, query, {"files": files})["registerDataset"]
+    again = data(client, query, {"files": files})["registerDataset"]
+    changed = data(client, query, {"files": files + [{"path": "b", "digest": "b" * 64, "size": 2}]})["registerDataset"]
+    assert again == first and first["version"] == "v1" and changed["version"] == "v2"
+
+
+def test_refs_inside_a_mutation_resolve_in_its_project(client: TestClient) -> None:
+    register = """mutation($project: String!, $parents: [ID!]) {
+      registerModel(name: "m", project: $project, parents: $parents) { id project version } }"""
+    default_v1 = data(client, register, {"project": "default"})["registerModel"]
+    team_v1 = data(client, register, {"project": "team"})["registerModel"]
+    team_v2 = data(client, register, {"project": "team", "parents": ["m:v1"]})["registerModel"]
+    lineage = data(client, '{ ancestors(id: "team/m:v2") { node { id } } }')["ancestors"]
+    assert [hop["node"]["id"] for hop in lineage] == [team_v1["id"]]
+    assert default_v1["id"] != team_v1["id"] and team_v2["version"] == "v2"
