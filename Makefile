@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # re-runs the (strict) editable install so the new module is linked in.
 PACKAGE_DIRS := provgraph provgraph/graph provgraph/blobs service schema workers sdk
 
-.PHONY: install serve test test-suites services services-stop bench typecheck clean
+.PHONY: install serve test test-suites services services-stop bench typecheck tools clean
 
 # Creates the virtualenv and installs provgraph with its server and dev extras; re-runs
 # when pyproject.toml changes. pip's cache makes a second clone's install quick.
@@ -27,7 +27,7 @@ serve: install
 
 # Starts the real Neo4j and S3 servers the backend suites need, runs every test, and
 # stops the servers again whether the tests passed or not.
-test: install typecheck
+test: install typecheck tools
 	$(MAKE) services
 	status=0; $(MAKE) test-suites || status=$$?; $(MAKE) services-stop; exit $$status
 
@@ -41,6 +41,13 @@ services:
 
 services-stop:
 	bash scripts/services.sh stop
+
+# Helm v3 and the Go checkers for the deployment tests (tests/deploy), built once from the
+# Go module proxy into $PROVGRAPH_CACHE/bin (default ~/.cache/provgraph); minutes cold.
+tools:
+	bash scripts/helm.sh --build-only >/dev/null
+	bash scripts/gotool.sh kubecheck --build-only >/dev/null
+	bash scripts/gotool.sh composecheck --build-only >/dev/null
 
 bench: install
 	$(PY) -m benchmarks

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmarks import bench_blob_stream, bench_graph, bench_http
+from benchmarks import bench_blob_stream, bench_graph, bench_http, bench_sdk, bench_verify
 
 
 def main() -> int:
@@ -15,9 +15,13 @@ def main() -> int:
     if args.quick:
         bench_graph.main(["--sizes", "1000", "--fan-out", "10000", "--files", "10000"])
         bench_http.main(["--size", "1000", "--models", "50", "--files", "10000"])
+        bench_sdk.main(["--size-mb", "64", "--points", "10000"])
+        bench_verify.main(["--total-mb", "256", "--big-mb", "256", "--s3-total-mb", "128", "--repeat", "1"])
         return bench_blob_stream.main(["--size-mb", "64"])
     bench_graph.main([])
     bench_http.main([])
+    bench_sdk.main([])
+    bench_verify.main([])
     return bench_blob_stream.main([])
 
 

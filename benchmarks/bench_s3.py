@@ -94,7 +94,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         path = Path(work) / "blob.bin"
         digest = make_file(path, size)
         figures: dict[str, Any] = baseline(path, bucket, "bench/boto3-baseline", size)
-        figures.update(asyncio.run(provgraph_store(f"{url.rstrip('/')}/bench?create_bucket=true", path, digest, size)))
+        parts = urlsplit(url)
+        query = "&".join(filter(None, [parts.query, "create_bucket=true"]))
+        store_url = f"s3://{parts.netloc}{parts.path.rstrip('/')}/bench?{query}"
+        figures.update(asyncio.run(provgraph_store(store_url, path, digest, size)))
     figures["store_vs_upload_file"] = round(figures["provgraph_store_mb_s"] / figures["boto3_upload_mb_s"], 2)
     figures["read_vs_download_file"] = round(figures["provgraph_read_mb_s"] / figures["boto3_download_mb_s"], 2)
     rows = [(k, str(v), "target ≥ 0.8" if k.endswith("_file") else "MB/s") for k, v in figures.items()]

@@ -15,6 +15,8 @@ from typing import Callable, Sequence
 
 from provgraph.config import Settings
 from provgraph.errors import ProvgraphError
+from provgraph.workers import cli as worker_cli
+from provgraph.sdk import commands as sdk_commands
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -62,6 +64,10 @@ def _run_serve(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Command] = {
     "serve": Command("run the GraphQL and blob service", _configure_serve, _run_serve),
+    "worker": Command("verify stored blobs on a schedule, check lineage, find orphans",
+                      worker_cli.configure_worker, worker_cli.run_worker),
+    "gc": Command("report (or --delete) blobs nothing references", worker_cli.configure_gc, worker_cli.run_gc),
+    **{name: Command(*spec) for name, spec in sdk_commands.COMMANDS.items()},
 }
 
 

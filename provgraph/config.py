@@ -46,6 +46,12 @@ class Settings:
     auth_tokens: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
     max_json_bytes: int = 1024 * 1024
     max_files: int = 1_000_000
+    webhook_url: Secret | None = None
+    stuck_run_hours: float = 24.0
+    orphan_grace_hours: float = 24.0
+    worker_interval_s: float = 3600.0
+    worker_batch: int = 100
+    worker_bandwidth: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -59,6 +65,12 @@ class Settings:
             auth_tokens=parse_tokens(env.get("PROVGRAPH_AUTH_TOKENS", "")),
             max_json_bytes=_int(env, "PROVGRAPH_MAX_JSON_BYTES", 1024 * 1024, 1, 1 << 30),
             max_files=_int(env, "PROVGRAPH_MAX_FILES", 1_000_000, 1, 100_000_000),
+            webhook_url=Secret(env["PROVGRAPH_WEBHOOK_URL"]) if env.get("PROVGRAPH_WEBHOOK_URL") else None,
+            stuck_run_hours=_float(env, "PROVGRAPH_STUCK_RUN_HOURS", 24.0),
+            orphan_grace_hours=_float(env, "PROVGRAPH_ORPHAN_GRACE_HOURS", 24.0),
+            worker_interval_s=_float(env, "PROVGRAPH_WORKER_INTERVAL", 3600.0),
+            worker_batch=_int(env, "PROVGRAPH_WORKER_BATCH", 100, 1, 100_000),
+            worker_bandwidth=_int(env, "PROVGRAPH_WORKER_BANDWIDTH", 0, 0, 1 << 50),
         )
 
     def __repr__(self) -> str:
@@ -79,6 +91,19 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
         raise ConfigError(f"{name}={raw!r} is not an integer") from None
     if not low <= value <= high:
         raise ConfigError(f"{name}={raw!r} is out of range [{low}, {high}]")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+    if not 0 <= value < float("inf"):
+        raise ConfigError(f"{name}={raw!r} must be a number >= 0")
     return value
 
 

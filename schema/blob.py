@@ -19,6 +19,7 @@ class BlobCheck:
     at: datetime
     size: Long | None
     detail: str | None
+    quick: bool = strawberry.field(description="A quick check (existence and size only), not a re-hash.")
 
     @classmethod
     def from_prop(cls, check: dict[str, Any]) -> BlobCheck:
@@ -28,6 +29,7 @@ class BlobCheck:
             at=datetime.fromisoformat(check["at"]),
             size=None if size is None else Long(size),
             detail=check.get("detail"),
+            quick=bool(check.get("quick", False)),
         )
 
 
@@ -37,6 +39,7 @@ class Blob(NodeType):
     size: Long
     status: BlobStatus
     verified_at: datetime | None = strawberry.field(description="When the bytes last hashed right.")
+    checked_at: datetime | None = strawberry.field(description="When the bytes were last checked (any verdict).")
     media_type: str | None
     history: list[BlobCheck] = strawberry.field(description="Checks, newest first (bounded).")
 
@@ -49,9 +52,14 @@ class Blob(NodeType):
             size=Long(props.get("size") or 0),
             status=BlobStatus(props.get("status", BlobStatus.PENDING.value)),
             verified_at=parse_time(props.get("verified_at")),
+            checked_at=parse_time(_last_check(props.get("history"))),
             media_type=props.get("media_type"),
             history=[BlobCheck.from_prop(c) for c in props.get("history", ())],
         )
+
+
+def _last_check(history: Any) -> Any:
+    return history[0].get("at") if history else None
 
 
 register(NodeKind.BLOB, Blob.from_node)

@@ -9,6 +9,7 @@ from provgraph.model import EdgeType, NodeKind
 from provgraph.schema.connection import DEFAULT_FILES_PAGE, Connection
 from provgraph.schema.context import Info
 from provgraph.schema.fields import field
+from provgraph.schema.integrity import ArtifactIntegrity, artifact_integrity
 from provgraph.schema.files import File, file_connection
 from provgraph.schema.nodes import NodeType, base_fields, register
 from provgraph.schema.run import Run
@@ -44,6 +45,10 @@ class Dataset(NodeType):
         self, info: Info, first: int | None = DEFAULT_FILES_PAGE, after: str | None = None
     ) -> Connection[File]:
         return await file_connection(info, self.id, first, after)
+
+    @field("Integrity of its files and of everything upstream (batched per request).")
+    async def integrity(self, info: Info) -> ArtifactIntegrity:
+        return await artifact_integrity(info, self.id)
 
     @field("Datasets this one was derived from (direct parents).")
     async def derived_from(self, info: Info) -> list[Dataset]:

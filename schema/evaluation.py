@@ -10,6 +10,7 @@ from provgraph.schema.connection import DEFAULT_FILES_PAGE
 from provgraph.schema.context import Info
 from provgraph.schema.dataset import Dataset
 from provgraph.schema.fields import field
+from provgraph.schema.integrity import ArtifactIntegrity, artifact_integrity
 from provgraph.schema.files import File, file_list
 from provgraph.schema.model import Model
 from provgraph.schema.nodes import NodeType, base_fields, register
@@ -30,6 +31,10 @@ class Evaluation(NodeType):
     @field("Files (e.g. per-example results), by path; `first` is 1..1000.")
     async def files(self, info: Info, first: int | None = DEFAULT_FILES_PAGE) -> list[File]:
         return await file_list(info, self.id, first)
+
+    @field("Integrity of its files and of everything upstream (batched per request).")
+    async def integrity(self, info: Info) -> ArtifactIntegrity:
+        return await artifact_integrity(info, self.id)
 
     @field("The evaluated model (`EVALUATES`).")
     async def model(self, info: Info) -> Model | None:

@@ -13,10 +13,12 @@ from typing import Sequence
 from strawberry.dataloader import DataLoader
 
 from provgraph.graph import GraphStore
-from provgraph.model import Direction, EdgeType, FileEntry, Node, Subgraph
+from provgraph.impact import Impact
+from provgraph.model import BlobStatus, Direction, EdgeType, FileEntry, Node, Subgraph
 
 FileKey = tuple[str, int]  # node id, at most this many files
 RelatedKey = tuple[str, EdgeType]  # node id, the outgoing edge type to follow
+IMPACT_BLOBS = 10_000  # bad blobs whose impact a request considers (by digest)
 
 
 class Loaders:
@@ -28,6 +30,19 @@ class Loaders:
         self.files: DataLoader[FileKey, list[FileEntry]] = DataLoader(load_fn=self._files)
         self.related: DataLoader[RelatedKey, list[Node]] = DataLoader(load_fn=self._related)
         self.upstream: DataLoader[str, Subgraph] = DataLoader(load_fn=self._upstream)
+        self.file_statuses: DataLoader[str, dict[BlobStatus, int]] = DataLoader(load_fn=self._file_statuses)
+        self._impact: asyncio.Future[Impact] | None = None
+
+    def impact(self) -> asyncio.Future[Impact]:
+        """What corrupt or missing blobs affect, walked once per request (and only when
+        a field asks): one indexed query when no blob is bad."""
+        if self._impact is None:
+            self._impact = asyncio.ensure_future(Impact.of_bad_blobs(self.graph, IMPACT_BLOBS))
+        return self._impact
+
+    async def _file_statuses(self, ids: list[str]) -> list[dict[BlobStatus, int]]:
+        found = await self.graph.file_status_counts(ids)
+        return [found.get(node_id, {}) for node_id in ids]
 
     async def _nodes(self, ids: list[str]) -> list[Node | None]:
         found = await self.graph.get_nodes(ids)

@@ -9,6 +9,7 @@ from provgraph.model import EdgeType, ModelStatus, NodeKind
 from provgraph.schema.connection import DEFAULT_FILES_PAGE
 from provgraph.schema.context import Info
 from provgraph.schema.fields import field
+from provgraph.schema.integrity import ArtifactIntegrity, artifact_integrity
 from provgraph.schema.files import File, file_list
 from provgraph.schema.nodes import NodeType, base_fields, register
 from provgraph.schema.run import Run
@@ -38,6 +39,10 @@ class Model(NodeType):
     @field("Files by path (checkpoint, config, …); `first` is 1..1000.")
     async def files(self, info: Info, first: int | None = DEFAULT_FILES_PAGE) -> list[File]:
         return await file_list(info, self.id, first)
+
+    @field("Integrity of its files and of everything upstream (batched per request).")
+    async def integrity(self, info: Info) -> ArtifactIntegrity:
+        return await artifact_integrity(info, self.id)
 
     @field("Models this one was derived from (`DERIVED_FROM`).")
     async def parents(self, info: Info) -> list[Model]:

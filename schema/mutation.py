@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import strawberry
 
+from provgraph.metrics import points_from_series
 from provgraph.model import EdgeType, ModelStatus, RunStatus
 from provgraph.model import Node as DomainNode
 from provgraph.schema.context import Info
@@ -16,9 +17,11 @@ from provgraph.schema.evaluation import Evaluation
 from provgraph.schema.fields import mutation
 from provgraph.schema.files import FileInput, file_tuples
 from provgraph.schema.lineage import GraphEdge
+from provgraph.schema.metrics import MetricPointInput
 from provgraph.schema.model import Model
 from provgraph.schema.run import Run
 from provgraph.schema.scalars import JSON
+from provgraph.schema.verify import VerifyResult, verify_ref
 
 DEFAULT_PROJECT = "default"
 
@@ -78,6 +81,31 @@ class Mutation:
         run = await _writable(info, id)
         return Run.from_node(await info.context.registry.finish_run(run.id, status, metrics, error))
 
+    @mutation("Append points to a run's metric history; a replayed `batch` (ULID) writes nothing.")
+    async def log_metrics(
+        self, info: Info, run: strawberry.ID, points: list[MetricPointInput], batch: strawberry.ID | None = None
+    ) -> int:
+        node = await _writable(info, run)
+        return await info.context.registry.log_metrics(node.id, [p.to_point() for p in points], batch)
+
+    @mutation(
+        "`logMetrics` in columnar form, much cheaper for big batches: "
+        '`series` is {key: {steps: [Long], values: [Float], timestamps: [Float]?}}.'
+    )
+    async def log_metric_series(
+        self, info: Info, run: strawberry.ID, series: JSON, batch: strawberry.ID | None = None
+    ) -> int:
+        node = await _writable(info, run)
+        return await info.context.registry.log_metrics(node.id, points_from_series(series), batch)
+
+    @mutation("Merge params and seeds logged during a run into it; set its notes.")
+    async def update_run(
+        self, info: Info, id: strawberry.ID, params: JSON | None = None, seeds: JSON | None = None,
+        notes: str | None = None,
+    ) -> Run:
+        run = await _writable(info, id)
+        return Run.from_node(await info.context.registry.update_run(run.id, params, seeds, notes))
+
     @mutation("Register a model version (v1, v2, … unless `version` is given).")
     async def register_model(
         self, info: Info, name: str, project: str | None = DEFAULT_PROJECT, version: str | None = None,
@@ -121,3 +149,11 @@ class Mutation:
     async def set_model_status(self, info: Info, model: strawberry.ID, status: ModelStatus) -> Model:
         node = await _writable(info, model)
         return Model.from_node(await info.context.registry.set_model_status(node.id, status))
+
+    @mutation(
+        "Check now the bytes of an artifact's files (a ref or id) or of one blob (a digest) "
+        "against the registry, record the verdicts like a worker, and say what differs. "
+        "`quick` checks existence and size only."
+    )
+    async def verify_artifact(self, info: Info, ref: str, quick: bool | None = False) -> VerifyResult:
+        return await verify_ref(info.context, ref, bool(quick))

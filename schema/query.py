@@ -88,7 +88,7 @@ class Query:
 
     @field("Blob integrity: counts, bad blobs, and what they affect.")
     async def integrity_report(self, info: Info, project: str | None = None) -> IntegrityReport:
-        return await integrity_report(info.context.graph, project)
+        return await integrity_report(info, project)
 
     @field("Datasets, newest first.")
     async def datasets(

@@ -6,8 +6,7 @@ back to the plain ``BlobStore`` path, so no backend carries ``NotImplementedErro
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Protocol, Sequence, runtime_checkable
+from typing import Callable, Protocol, Sequence, runtime_checkable
 
 
 @runtime_checkable
@@ -22,13 +21,15 @@ class PresignedReads(Protocol):
 
 
 @runtime_checkable
-class LocalFiles(Protocol):
-    """A store whose objects are files on this machine, so a reader can hash one in a
-    single thread without a hop per chunk (the local folder)."""
+class NativeHash(Protocol):
+    """A store that hashes an object next to its bytes, reading and hashing in parallel
+    threads, instead of passing every chunk through the event loop (the integrity
+    workers' hot path: the local folder and S3)."""
 
-    def local_path(self, key: str) -> Path:
-        """The file that holds (or would hold) the bytes of ``key``; ``BadInput`` for
-        an invalid key. Makes no check that the file exists."""
+    async def sha256(self, key: str, pace: Callable[[int], None] | None = None) -> tuple[str, int]:
+        """``(hex SHA-256, size)`` of the bytes at ``key``; ``NotFound`` when absent.
+        ``pace(n)`` is called from a worker thread as each ``n`` bytes are read, and may
+        sleep there (a bandwidth limit)."""
         ...
 
 

@@ -11,8 +11,9 @@ import hashlib
 from dataclasses import dataclass
 from typing import AsyncIterable, AsyncIterator, Awaitable, Callable
 
-from provgraph.blobs.capabilities import PresignedReads
+from provgraph.blobs.capabilities import NativeHash, PresignedReads
 from provgraph.blobs.protocol import BlobStore
+from provgraph.blobs.throttle import Throttle
 from provgraph.digest import Digest
 from provgraph.errors import BadInput, NotFound
 
@@ -76,9 +77,17 @@ class ContentStore:
         except NotFound:
             raise NotFound(f"no blob {digest.node_id}") from None
 
-    async def rehash(self, digest: Digest) -> tuple[Digest, int]:
-        """Hash the stored bytes of ``digest`` again: ``(actual digest, size)``."""
-        return await _hash(self.read(digest), None)
+    async def rehash(self, digest: Digest, throttle: Throttle | None = None) -> tuple[Digest, int]:
+        """Hash the stored bytes of ``digest`` again: ``(actual digest, size)``; ``NotFound``
+        when absent. ``throttle`` paces the reads. A store offering ``LocalFiles`` is
+        hashed by the store itself (``NativeHash``: reads and hashing overlapped)."""
+        if isinstance(self.store, NativeHash):
+            try:
+                hex_digest, size = await self.store.sha256(digest.key, throttle.take_sync if throttle else None)
+            except NotFound:
+                raise NotFound(f"no blob {digest.node_id}") from None
+            return Digest(hex_digest), size
+        return await _hash(_paced(self.read(digest), throttle), None)
 
     async def delete(self, digest: Digest) -> bool:
         return await self.store.delete(digest.key)
@@ -103,6 +112,13 @@ async def _hash(chunks: AsyncIterable[bytes], sink: Sink | None) -> tuple[Digest
         if sink is not None:
             await sink(chunk)
     return Digest(hasher.hexdigest()), size
+
+
+async def _paced(chunks: AsyncIterator[bytes], throttle: Throttle | None) -> AsyncIterator[bytes]:
+    async for chunk in chunks:
+        if throttle is not None:
+            await throttle.take(len(chunk))
+        yield chunk
 
 
 def _check(expected: Digest, actual: Digest, size: int, expected_size: int | None) -> None:

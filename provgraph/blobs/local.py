@@ -14,19 +14,22 @@ import stat
 import tempfile
 import time
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
-from typing import AsyncIterator, BinaryIO
+from typing import AsyncIterator, BinaryIO, Callable
 from urllib.parse import unquote, urlsplit
 
 from anyio import to_thread
 
 from provgraph.blobs import keys
+from provgraph.blobs.hashing import pipelined_sha256
 from provgraph.blobs.keys import QUARANTINE, TMP
 from provgraph.blobs.protocol import BlobStore, ObjectInfo
 from provgraph.digest import CHUNK_SIZE
 from provgraph.errors import ConfigError, NotFound
 
 STALE_TEMP_S = 3600.0
+HASH_CHUNK = 4 * CHUNK_SIZE
 
 
 class LocalBlobStore:
@@ -99,6 +102,15 @@ class LocalBlobStore:
         new_key = keys.quarantine_key(key)
         moved = await to_thread.run_sync(_move, source, self.root / new_key)
         return new_key if moved else None
+
+    async def sha256(self, key: str, pace: Callable[[int], None] | None = None) -> tuple[str, int]:
+        path = self._path(key)
+        try:
+            handle = await to_thread.run_sync(_open_regular, path)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise NotFound(f"no blob at key {key!r}") from None
+        with handle:
+            return await to_thread.run_sync(pipelined_sha256, partial(handle.read, HASH_CHUNK), pace)
 
     # -- helpers --------------------------------------------------------------------
 

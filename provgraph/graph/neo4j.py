@@ -214,8 +214,10 @@ class Neo4jGraphStore:
 
     # -- integrity (workers) --------------------------------------------------------
 
-    async def blobs_due(self, shard: Shard, checked_before: datetime, limit: int) -> list[Node]:
-        return await self._read(lambda tx: integrity.blobs_due(tx, shard, checked_before, limit))
+    async def blobs_due(
+        self, shard: Shard, pending_before: datetime, checked_before: datetime, limit: int
+    ) -> list[Node]:
+        return await self._read(lambda tx: integrity.blobs_due(tx, shard, pending_before, checked_before, limit))
 
     async def list_blobs(self, shard: Shard, after: str | None, limit: int) -> list[tuple[Node, int]]:
         return await self._read(lambda tx: integrity.list_blobs(tx, shard, after, limit))

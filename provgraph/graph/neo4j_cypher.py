@@ -14,6 +14,9 @@ SCHEMA = (
     "CREATE INDEX node_name IF NOT EXISTS FOR (n:Node) ON (n.project, n.name)",
     "CREATE INDEX node_kind IF NOT EXISTS FOR (n:Node) ON (n.kind)",
     "CREATE INDEX blob_status IF NOT EXISTS FOR (n:Blob) ON (n.status, n.verified_at)",
+    "CREATE CONSTRAINT metric_chunk_id IF NOT EXISTS FOR (c:MetricChunk) REQUIRE c.id IS UNIQUE",
+    "CREATE INDEX metric_chunk_run IF NOT EXISTS FOR (c:MetricChunk) ON (c.run)",
+    "CREATE INDEX metric_chunk_batch IF NOT EXISTS FOR (c:MetricChunk) ON (c.batch)",
 )
 
 LABELS = {
@@ -35,6 +38,9 @@ def rel_types(types: Sequence[EdgeType] | None) -> str:
 
 
 NODES_BY_ID = f"UNWIND $ids AS i MATCH (n:Node {{id: i}}) RETURN {cols()}"
+# Queries answering many rows return them as one list in one record: the async driver
+# awaits the event loop once per record, which cost ~60 µs a row on 10,000-node answers.
+NODES_BY_IDS = f"UNWIND $ids AS i MATCH (n:Node {{id: i}}) RETURN collect([{cols()}])"
 IDS_PRESENT = "UNWIND $ids AS i MATCH (n:Node {id: i}) RETURN n.id"
 
 NEXT_VERSION = """
@@ -64,7 +70,7 @@ MATCH (n:Node {id: $id})
 UNWIND $files AS f
 MERGE (b:Node:Blob {id: f.blob})
   ON CREATE SET b.kind = 'BLOB', b.project = '', b.name = f.digest, b.created_at = $now,
-                b.status = 'PENDING', b.size = f.size, b.doc = '{}'
+                b.status = 'PENDING', b.size = f.size, b.doc = '{}', b.checked_at = ''
 CREATE (n)-[:HAS_FILE {path: f.path, role: f.role}]->(b)
 """
 UPDATE_NODE = f"MATCH (n:Node {{id: $id}}) SET n.status = $status, n.doc = $doc, n.tags = $tags RETURN {cols()}"
@@ -87,7 +93,8 @@ def add_edge(type_: EdgeType) -> str:
 UPSERT_BLOB = f"""
 MERGE (b:Node:Blob {{id: $id}})
   ON CREATE SET b.kind = 'BLOB', b.project = '', b.name = $digest, b.created_at = $now
-SET b.status = $status, b.size = $size, b.verified_at = $verified_at, b.doc = $doc
+SET b.status = $status, b.size = $size, b.verified_at = $verified_at, b.doc = $doc,
+    b.checked_at = $checked_at
 RETURN {cols('b')}
 """
 
@@ -99,14 +106,15 @@ FIND_ALIAS = f"MATCH (n:Node {{project: $project, name: $name}}) WHERE n.kind = 
 LIST_FILES = """
 MATCH (n:Node {id: $id})-[r:HAS_FILE]->(b)
 WHERE $after IS NULL OR r.path > $after
-RETURN n.id, r.path, r.role, b.id, b.size, b.status ORDER BY r.path LIMIT $limit
+WITH n, r, b ORDER BY r.path LIMIT $limit
+RETURN collect([n.id, r.path, r.role, b.id, b.size, b.status])
 """
 FILES_OF = """
 UNWIND $ids AS i MATCH (n:Node {id: i})
 CALL (n) {
   MATCH (n)-[r:HAS_FILE]->(b) RETURN r, b ORDER BY r.path LIMIT $limit
 }
-RETURN n.id, r.path, r.role, b.id, b.size, b.status
+RETURN collect([n.id, r.path, r.role, b.id, b.size, b.status])
 """
 
 
@@ -118,12 +126,12 @@ def walk_all(upstream: bool, types: Sequence[EdgeType] | None) -> str:
     edge = "[y.id, type(r), r.role, r.path]"
     return (f"MATCH (s:Node) WHERE s.id IN $ids MATCH (s){arrow_walk}(x) WITH DISTINCT x "
             f"OPTIONAL MATCH (x){arrow_edge}(y) "
-            f"RETURN {cols('x')}, collect({edge}) AS out")
+            f"WITH x, collect({edge}) AS out RETURN collect([{cols('x')}, out])")
 
 
 def walk_level(upstream: bool, types: Sequence[EdgeType] | None) -> str:
     arrow = f"-[r{rel_types(types)}]->" if upstream else f"<-[r{rel_types(types)}]-"
-    return f"UNWIND $ids AS i MATCH (x:Node {{id: i}}){arrow}(y) RETURN x.id, y.id, type(r), r.role, r.path"
+    return f"UNWIND $ids AS i MATCH (x:Node {{id: i}}){arrow}(y) RETURN collect([x.id, y.id, type(r), r.role, r.path])"
 
 
 SHORTEST_PATH = """
@@ -143,9 +151,10 @@ def blob_counts(project: bool) -> str:
 
 
 def blobs_with_status(project: bool) -> str:
-    return f"{blob_scope(project)} WITH b WHERE b.status IN $statuses RETURN {cols('b')} ORDER BY b.id LIMIT $limit"
+    return (f"{blob_scope(project)} WITH b WHERE b.status IN $statuses WITH b ORDER BY b.id LIMIT $limit "
+            f"RETURN collect([{cols('b')}])")
 
 
 def list_nodes(kind: NodeKind, filters: Sequence[str]) -> str:
     where = " AND ".join(["true", *filters])
-    return f"MATCH (n:{LABELS[kind]}) WHERE {where} RETURN {cols()} ORDER BY n.id DESC LIMIT $limit"
+    return f"MATCH (n:{LABELS[kind]}) WHERE {where} WITH n ORDER BY n.id DESC LIMIT $limit RETURN collect([{cols()}])"

@@ -49,10 +49,15 @@ class Reads:
         result: list[list[Any]] = await self.run(work)
         return result
 
+    async def collected(self, query: str, **params: Any) -> list[list[Any]]:
+        """The rows of a query that answers them as one ``collect([...])`` list."""
+        found = await self.query(query, **params)
+        return found[0][0] if found else []
+
     # -- nodes ----------------------------------------------------------------------
 
     async def get_nodes(self, ids: Sequence[str]) -> dict[str, Node]:
-        found = await self.query(q.NODES_BY_ID, ids=list(ids))
+        found = await self.collected(q.NODES_BY_IDS, ids=list(ids))
         return {n.id: n for n in map(node_from_row, found)}
 
     async def find_versions(self, kinds: Sequence[NodeKind], project: str, name: str, selector: str) -> list[Node]:
@@ -81,7 +86,7 @@ class Reads:
         if after is not None:
             filters.append("n.id < $after")
             params["after"] = after
-        found = await self.query(q.list_nodes(kind, filters), **params)
+        found = await self.collected(q.list_nodes(kind, filters), **params)
         items = [node_from_row(r) for r in found[:first]]
         return Page(items, len(found) > first, items[-1].id if items else None)
 
@@ -95,13 +100,13 @@ class Reads:
 
     async def list_files(self, node_id: str, first: int, after: str | None) -> Page[FileEntry]:
         await self._require([node_id])
-        found = await self.query(q.LIST_FILES, id=node_id, after=after, limit=first + 1)
+        found = await self.collected(q.LIST_FILES, id=node_id, after=after, limit=first + 1)
         items = [file_from_row(r) for r in found[:first]]
         return Page(items, len(found) > first, items[-1].path if items else None)
 
     async def files_of(self, node_ids: Sequence[str], limit: int) -> dict[str, list[FileEntry]]:
         result: dict[str, list[FileEntry]] = {i: [] for i in node_ids}
-        for row in await self.query(q.FILES_OF, ids=list(node_ids), limit=limit):
+        for row in await self.collected(q.FILES_OF, ids=list(node_ids), limit=limit):
             result[row[0]].append(file_from_row(row))
         return result
 
@@ -114,7 +119,7 @@ class Reads:
         walk, the reachable nodes themselves (empty for a level-by-level walk)."""
         if max_depth is not None and max_depth <= LEVEL_BY_LEVEL_MAX_DEPTH:
             return await self._walk_levels(starts, upstream, max_depth, types), {}
-        found = await self.query(q.walk_all(upstream, types), ids=list(starts))
+        found = await self.collected(q.walk_all(upstream, types), ids=list(starts))
         nodes: dict[str, Node] = {}
         edges: list[WalkEdge] = []
         for row in found:
@@ -134,7 +139,7 @@ class Reads:
         seen, frontier = set(starts), list(starts)
         edges: list[WalkEdge] = []
         for _ in range(max_depth):
-            batch = await self.query(query, ids=frontier)
+            batch = await self.collected(query, ids=frontier)
             edges += [(r[0], r[1], r[2], r[3], r[4]) for r in batch]
             frontier = list({r[1] for r in batch} - seen)
             seen.update(frontier)
@@ -204,4 +209,5 @@ class Reads:
         params: dict[str, Any] = {"statuses": [s.value for s in statuses], "limit": limit}
         if project is not None:
             params["project"] = project
-        return [node_from_row(r) for r in await self.query(q.blobs_with_status(project is not None), **params)]
+        found = await self.collected(q.blobs_with_status(project is not None), **params)
+        return [node_from_row(r) for r in found]

@@ -12,7 +12,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Mapping, Protocol, Sequence
 
+from provgraph.checks import CheckResult, Shard
 from provgraph.digest import Digest
+from provgraph.metrics import MetricPoint, MetricSummary
 from provgraph.model import (
     BlobStatus,
     Direction,
@@ -94,6 +96,24 @@ class GraphStore(Protocol):
         history (newest 20 checks). Returns the Blob node.
         """
 
+    async def append_metrics(self, run_id: str, batch: str, points: Sequence[MetricPoint]) -> int:
+        """Append ``points`` to the metric history of run ``run_id``, all or nothing.
+
+        Idempotent per ``batch`` (a ULID): a batch already stored for this run writes
+        nothing and returns 0; stored for another run raises ``Conflict``. A point
+        without a timestamp gets the store's clock. ``NotFound`` for an unknown run.
+        Returns the number of points written. Points are validated by the caller.
+        """
+
+    async def metric_history(self, run_id: str, key: str, first: int, after: str | None) -> Page[MetricPoint]:
+        """The points of ``key`` in history order: by step, then batch id, then order
+        within the batch (``provgraph.metrics`` cursors). Unknown keys give an empty
+        page; ``NotFound`` for an unknown run."""
+
+    async def metric_summary(self, run_id: str) -> list[MetricSummary]:
+        """One summary per logged key (count, last, min/max with their steps), by key;
+        ``NotFound`` for an unknown run."""
+
     # -- reads ----------------------------------------------------------------------
 
     async def get_nodes(self, ids: Sequence[str]) -> dict[str, Node]:
@@ -151,3 +171,51 @@ class GraphStore(Protocol):
         self, statuses: Sequence[BlobStatus], project: str | None, limit: int
     ) -> list[Node]:
         """Blob nodes in one of ``statuses`` (for ``project``: that its nodes name)."""
+
+    # -- integrity (workers) --------------------------------------------------------
+
+    async def blobs_due(
+        self, shard: Shard, pending_before: datetime, checked_before: datetime, limit: int
+    ) -> list[Node]:
+        """Up to ``limit`` Blob nodes of ``shard`` due for a full check: PENDING ones last
+        checked before ``pending_before`` first, then the others last checked before
+        ``checked_before``, least recently checked first, ties by digest. A recorded full
+        check (``record_checks``, ``record_blob``) takes a blob out of this set, so calling
+        again until empty is a complete pass that resumes where it stopped."""
+
+    async def list_blobs(self, shard: Shard, after: str | None, limit: int) -> list[tuple[Node, int]]:
+        """Blob nodes of ``shard`` by id, after the id ``after``, each with the number
+        of edges pointing to it (0: nothing references it)."""
+
+    async def record_checks(self, checks: Sequence[CheckResult]) -> list[Node]:
+        """Record check results on their Blob nodes, in one transaction, in order.
+
+        Each sets the status and appends to the bounded history; a full check also sets
+        the last check time, and a matching one ``verified_at``. The registered size is
+        kept. A result older than the blob's last recorded full check is dropped (a
+        concurrent, newer verdict wins), and so is one for an unknown digest. Returns
+        the Blob nodes updated.
+        """
+
+    async def delete_unreferenced_blobs(self, digests: Sequence[Digest]) -> list[Digest]:
+        """Delete the Blob nodes of ``digests`` that no edge points to, atomically with
+        that check. Returns the digests that now have no Blob node (deleted, or never
+        there); referenced ones are kept and left out."""
+
+    async def lineage_many(self, start: Sequence[str], direction: Direction) -> Subgraph:
+        """``lineage`` from several start nodes at once (UPSTREAM or DOWNSTREAM, no depth
+        bound), in one walk. ``NotFound`` when a start id is unknown."""
+
+    async def file_status_counts(self, node_ids: Sequence[str]) -> dict[str, dict[BlobStatus, int]]:
+        """For each node, how many of its files are in each status (statuses with no
+        file are absent; nodes without files map to ``{}``); one round trip."""
+
+    async def edge_pairs(self, type: EdgeType) -> list[tuple[str, str]]:
+        """(source id, target id) of every edge of ``type`` (lineage validation)."""
+
+    async def dangling_edges(self, limit: int) -> list[Edge]:
+        """Up to ``limit`` edges with an end that is not a provgraph node; such an end
+        appears as ``#<backend key>``. Empty on a healthy graph."""
+
+    async def nodes_without_files(self, kinds: Sequence[NodeKind], limit: int) -> list[Node]:
+        """Up to ``limit`` nodes of ``kinds`` with no HAS_FILE edge, by id."""

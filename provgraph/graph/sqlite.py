@@ -18,8 +18,12 @@ from urllib.parse import unquote, urlsplit
 
 import anyio.to_thread
 
+from provgraph.checks import CheckResult, Shard
 from provgraph.digest import Digest
+from provgraph.metrics import MetricPoint, MetricSummary
 from provgraph.errors import ConfigError, ProvgraphError, Unavailable
+from provgraph.graph import sqlite_metrics
+from provgraph.graph import sqlite_integrity as integrity
 from provgraph.graph import sqlite_writes as writes
 from provgraph.graph.protocol import GraphStore
 from provgraph.graph.sqlite_reads import Reader
@@ -156,6 +160,15 @@ class SqliteGraphStore:
     ) -> Node:
         return await self._write(lambda c: writes.record_blob(c, digest, size, status, at, detail))
 
+    async def append_metrics(self, run_id: str, batch: str, points: Sequence[MetricPoint]) -> int:
+        return await self._write(lambda c: sqlite_metrics.append(c, run_id, batch, points))
+
+    async def metric_history(self, run_id: str, key: str, first: int, after: str | None) -> Page[MetricPoint]:
+        return await self._read(lambda r: sqlite_metrics.history(r.conn, run_id, key, first, after))
+
+    async def metric_summary(self, run_id: str) -> list[MetricSummary]:
+        return await self._read(lambda r: sqlite_metrics.summary(r.conn, run_id))
+
     # -- reads ----------------------------------------------------------------------
 
     async def get_nodes(self, ids: Sequence[str]) -> dict[str, Node]:
@@ -198,6 +211,37 @@ class SqliteGraphStore:
         self, statuses: Sequence[BlobStatus], project: str | None, limit: int
     ) -> list[Node]:
         return await self._read(lambda r: r.blobs_with_status(statuses, project, limit))
+
+    # -- integrity (workers) --------------------------------------------------------
+
+    async def blobs_due(
+        self, shard: Shard, pending_before: datetime, checked_before: datetime, limit: int
+    ) -> list[Node]:
+        return await self._read(lambda r: integrity.blobs_due(r, shard, pending_before, checked_before, limit))
+
+    async def list_blobs(self, shard: Shard, after: str | None, limit: int) -> list[tuple[Node, int]]:
+        return await self._read(lambda r: integrity.list_blobs(r, shard, after, limit))
+
+    async def record_checks(self, checks: Sequence[CheckResult]) -> list[Node]:
+        return await self._write(lambda c: integrity.record_checks(c, checks))
+
+    async def delete_unreferenced_blobs(self, digests: Sequence[Digest]) -> list[Digest]:
+        return await self._write(lambda c: integrity.delete_unreferenced_blobs(c, digests))
+
+    async def lineage_many(self, start: Sequence[str], direction: Direction) -> Subgraph:
+        return await self._read(lambda r: integrity.lineage_many(r, start, direction))
+
+    async def file_status_counts(self, node_ids: Sequence[str]) -> dict[str, dict[BlobStatus, int]]:
+        return await self._read(lambda r: integrity.file_status_counts(r, node_ids))
+
+    async def edge_pairs(self, type: EdgeType) -> list[tuple[str, str]]:
+        return await self._read(lambda r: integrity.edge_pairs(r, type))
+
+    async def dangling_edges(self, limit: int) -> list[Edge]:
+        return await self._read(lambda r: integrity.dangling_edges(r, limit))
+
+    async def nodes_without_files(self, kinds: Sequence[NodeKind], limit: int) -> list[Node]:
+        return await self._read(lambda r: integrity.nodes_without_files(r, kinds, limit))
 
 
 _: type[GraphStore] = SqliteGraphStore

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 NODE_COLUMNS = "n.seq, n.id, n.kind, n.project, n.name, n.version, n.created_at, n.status, n.size, n.verified_at, n.doc"
 
 # Nodes get an integer ``seq`` so traversals join on integers; ``status``, ``size`` and
@@ -55,6 +55,31 @@ MIGRATIONS: dict[int, str] = {
         seq INTEGER NOT NULL,
         PRIMARY KEY (project, name, alias)
     ) WITHOUT ROWID;
+    """,
+    # Metric history: one row per point, keyed in history order (run, key, step, batch,
+    # index), so a page is one range scan; batch ids make a replayed batch a no-op.
+    2: """
+    CREATE TABLE metric_points (
+        run INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        batch TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        value REAL NOT NULL,
+        ts REAL,
+        PRIMARY KEY (run, key, step, batch, idx)
+    ) WITHOUT ROWID;
+    CREATE TABLE metric_batches (
+        batch TEXT PRIMARY KEY,
+        run INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    """,
+    # Integrity workers: when each blob was last fully checked ('' = never), indexed so
+    # a pass takes PENDING blobs, then the least recently checked, in index order.
+    3: """
+    ALTER TABLE nodes ADD COLUMN checked_at TEXT NOT NULL DEFAULT '';
+    CREATE INDEX blobs_pending ON nodes(status, checked_at, id) WHERE kind = 'BLOB';
+    CREATE INDEX blobs_checked ON nodes(checked_at, id) WHERE kind = 'BLOB';
     """,
 }
 

@@ -202,10 +202,12 @@ def record_blob(
     doc = doc_of((), {}, {**props, "history": history})
     verified = at.isoformat() if status is BlobStatus.VERIFIED else (node.props.get("verified_at") if node else None)
     conn.execute(
-        "INSERT INTO nodes(id, kind, project, name, created_at, status, size, verified_at, doc) "
-        "VALUES (?, 'BLOB', '', ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-        "status = excluded.status, size = excluded.size, verified_at = excluded.verified_at, doc = excluded.doc",
-        (digest.node_id, digest.hex, at.isoformat(), status.value, size, verified, doc),
+        "INSERT INTO nodes(id, kind, project, name, created_at, status, size, verified_at, checked_at, doc) "
+        "VALUES (?, 'BLOB', '', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+        "status = excluded.status, size = excluded.size, verified_at = excluded.verified_at, "
+        "checked_at = excluded.checked_at, doc = excluded.doc",
+        (digest.node_id, digest.hex, at.isoformat(), status.value, size, verified,
+         at.isoformat(timespec="microseconds"), doc),
     )
     result = fetch_node(conn, "n.id = ?", digest.node_id)
     assert result is not None

@@ -1,0 +1,146 @@
+"""The SDK's subcommands of ``provgraph``: upload, lineage, describe, compare, runs, verify, sync.
+
+Each is (help, add options, run); ``provgraph.cli`` lists them in ``COMMANDS``. A run
+returns the exit status; failures raise provgraph errors, which the CLI prints as one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Callable
+
+from provgraph.sdk import compare as comparing
+from provgraph.sdk import render, runs_table
+from provgraph.sdk.client import Client
+from provgraph.sdk.describe import describe as describe_ref
+from provgraph.sdk.files import collect
+from provgraph.sdk.verify import verify as verify_target
+
+Spec = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
+
+
+def _client(args: argparse.Namespace) -> Client:
+    return Client(args.url, project=args.project)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--url", help="the service (PROVGRAPH_URL, default http://127.0.0.1:8000)")
+    parser.add_argument("--project", help="default project of refs and writes (PROVGRAPH_PROJECT)")
+
+
+def _with_common(add: Callable[[argparse.ArgumentParser], None]) -> Callable[[argparse.ArgumentParser], None]:
+    def configure(parser: argparse.ArgumentParser) -> None:
+        add(parser)
+        _common(parser)
+
+    return configure
+
+
+def _upload_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+
+
+def upload(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        for file in collect(args.paths):
+            result = client.upload_file(file.path)
+            state = "already stored" if result.existed else ("journaled offline" if client.offline else "stored")
+            print(f"{result.digest}  {file.path}  ({state})")
+    return 0
+
+
+def _lineage_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("ref", metavar="REF")
+    parser.add_argument("--direction", choices=("up", "down", "both"), default="up")
+    parser.add_argument("--format", choices=render.FORMATS, default="tree")
+    parser.add_argument("--max-depth", type=int)
+
+
+def lineage(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        root = client.get(args.ref)
+        graph = client.lineage(root.id, args.direction, args.max_depth)
+        print(render.render(graph, root.id, {"up": "UPSTREAM", "down": "DOWNSTREAM"}.get(args.direction, "BOTH"),
+                            args.format))
+    return 0
+
+
+def _describe_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("ref", metavar="REF")
+
+
+def describe(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        print(describe_ref(client, args.ref))
+    return 0
+
+
+def _compare_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("a", metavar="REF")
+    parser.add_argument("b", metavar="REF")
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+
+
+def compare(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        (a, facts_a), (b, facts_b) = comparing.facts(client, args.a), comparing.facts(client, args.b)
+        result = comparing.diff(facts_a, facts_b)
+        render_ = comparing.render_json if args.format == "json" else comparing.render_table
+        print(render_(a, b, result))
+    return 0
+
+
+def _runs_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sort-by", metavar="KEY", help="a metric, param or column (name, status, duration_s)")
+    parser.add_argument("--desc", action="store_true", help="largest first")
+    parser.add_argument("--export", choices=("csv", "json"), help="print every field as CSV or JSON")
+    parser.add_argument("--name", help="only runs of this name")
+    parser.add_argument("--limit", type=int, default=1000)
+
+
+def runs(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        found = client.runs(project=args.project or client.project, name=args.name, limit=args.limit)
+    rows = runs_table.sort_rows([runs_table.row(r) for r in found], args.sort_by, args.desc)
+    print(runs_table.export(rows, args.export) if args.export else runs_table.table(rows))
+    return 0
+
+
+def _verify_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("target", metavar="REF|DIGEST|PATH")
+    parser.add_argument("--against", metavar="REF", help="with a PATH: it must be a file of this artifact")
+
+
+def verify(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        report = verify_target(client, args.target, args.against)
+    if report.valid:
+        print(f"{report.subject}: valid, hash matches registry ({report.checked} file"
+              f"{'s' if report.checked != 1 else ''}, {report.bytes} bytes)")
+        return 0
+    for problem in report.problems:
+        print(f"{report.subject}: {problem}")
+    return 1
+
+
+def sync(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        client.offline = False
+        result = client.sync()
+    if result.operations == 0:
+        print("nothing to sync: the offline journal is empty")
+    else:
+        print(f"synced {result.operations} journaled operations ({result.blobs_sent} blobs uploaded)")
+    return 0
+
+
+COMMANDS: dict[str, Spec] = {
+    "upload": ("upload files (hashed once, skipped when stored)", _with_common(_upload_options), upload),
+    "lineage": ("show where an artifact came from (or what derives from it)", _with_common(_lineage_options), lineage),
+    "describe": ("describe an artifact in one sentence", _with_common(_describe_options), describe),
+    "compare": ("params, metrics, data and code differences of two runs or models",
+                _with_common(_compare_options), compare),
+    "runs": ("list runs, sortable by any metric; export CSV or JSON", _with_common(_runs_options), runs),
+    "verify": ("re-hash stored or local bytes against the registry", _with_common(_verify_options), verify),
+    "sync": ("replay the offline journal to the service", _common, sync),
+}

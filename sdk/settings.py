@@ -1,0 +1,64 @@
+"""Client settings: read once from the environment (or given), then passed down."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from provgraph.errors import ConfigError
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """Where the service is and how to talk to it.
+
+    ``PROVGRAPH_URL`` (default ``http://127.0.0.1:8000``), ``PROVGRAPH_TOKEN``,
+    ``PROVGRAPH_PROJECT`` (default ``default``), ``PROVGRAPH_OFFLINE=1`` (journal every
+    write locally; ``provgraph sync`` replays it) and ``PROVGRAPH_CACHE_DIR`` (digest cache
+    and offline journal; default ``~/.cache/provgraph``).
+    """
+
+    url: str = DEFAULT_URL
+    token: str | None = None
+    project: str = "default"
+    offline: bool = False
+    cache_dir: Path = Path("~/.cache/provgraph").expanduser()
+    timeout_s: float = 60.0
+    retries: int = 4
+
+    def __repr__(self) -> str:
+        token = "**********" if self.token else None
+        return f"ClientSettings(url={self.url!r}, token={token!r}, project={self.project!r}, offline={self.offline})"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ClientSettings:
+        env = os.environ if environ is None else environ
+        return cls(
+            url=(env.get("PROVGRAPH_URL") or DEFAULT_URL).rstrip("/"),
+            token=env.get("PROVGRAPH_TOKEN") or None,
+            project=env.get("PROVGRAPH_PROJECT") or "default",
+            offline=_flag(env, "PROVGRAPH_OFFLINE"),
+            cache_dir=_cache_dir(env),
+        )
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ConfigError(f"{name}={env[name]!r} is not a boolean: use 1 or 0")
+
+
+def _cache_dir(env: Mapping[str, str]) -> Path:
+    if env.get("PROVGRAPH_CACHE_DIR"):
+        return Path(env["PROVGRAPH_CACHE_DIR"]).expanduser()
+    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "provgraph"

@@ -1,0 +1,113 @@
+"""Uploading files as content-addressed blobs: hash once, ask first, stream the rest.
+
+1. The digest comes from the cache when the file's (path, size, mtime, inode) is
+   unchanged; otherwise the file is hashed in one streaming pass.
+2. ``HEAD`` asks whether the service already has those bytes: then nothing is sent.
+3. Otherwise a ``BlobSink`` streams them. ``PutSink`` (one streamed ``PUT``, restarted from
+   byte 0 after a broken connection: the service keeps nothing of an interrupted PUT) is
+   the path every backend offers; a sink for presigned multipart uploads can be chosen
+   here by size once the service offers one.
+A file that changes while it is read is refused, before or after the transfer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Protocol
+
+from provgraph.errors import BadInput, Unavailable
+from provgraph.sdk.errors import FileChanged
+from provgraph.sdk.hashing import DigestCache, Identity, check_unchanged, hash_file, identity
+from provgraph.sdk.progress import BarFactory, silent_bar
+from provgraph.sdk.transport import Transport
+
+SEND_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """What one upload did: ``sent`` and ``hashed`` count bytes (0 when skipped)."""
+
+    path: Path
+    digest: str
+    size: int
+    sent: int
+    hashed: int
+    existed: bool
+
+
+class BlobSink(Protocol):
+    """A way to move a file's bytes to the service."""
+
+    def send(self, path: Path, digest: str, ident: Identity, bar: BarFactory) -> int:
+        """Store the file under ``digest``; the number of bytes sent."""
+
+
+class PutSink:
+    """One streamed ``PUT /blobs/sha256/{digest}`` (the service hashes and checks it)."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+
+    def send(self, path: Path, digest: str, ident: Identity, bar: BarFactory) -> int:
+        what = f"upload of {path}"
+        try:
+            self.transport.put_blob(digest, ident[0], lambda: _read(path, ident[0], bar), what)
+        except BadInput as exc:
+            check_unchanged(path, ident, "uploaded")
+            raise exc
+        except Unavailable as exc:
+            raise Unavailable(f"{exc.message}. The service keeps nothing of an interrupted upload: "
+                              "run the same upload again to restart it") from None
+        check_unchanged(path, ident, "uploaded")
+        return ident[0]
+
+
+def _read(path: Path, size: int, bar: BarFactory) -> Iterator[bytes]:
+    progress = bar(size, path.name)
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(SEND_CHUNK):
+                progress.update(len(chunk))
+                yield chunk
+    finally:
+        progress.close()
+
+
+class Uploader:
+    """Hash-once, ask-first uploads through one ``Transport``."""
+
+    def __init__(self, transport: Transport, cache: DigestCache, bar: BarFactory = silent_bar) -> None:
+        self.transport = transport
+        self.cache = cache
+        self.bar = bar
+        self.sink: BlobSink = PutSink(transport)
+
+    def digest(self, path: Path) -> tuple[str, Identity, int]:
+        """(digest, identity, bytes read to get it): 0 bytes when the cache knew it."""
+        path = path.absolute()
+        ident = identity(path)
+        cached = self.cache.get(path, ident)
+        if cached is not None:
+            return cached, ident, 0
+        progress = self.bar(ident[0], f"hashing {path.name}")
+        try:
+            digest, ident = hash_file(path, progress.update)
+        finally:
+            progress.close()
+        self.cache.put(path, ident, digest)
+        return digest, ident, ident[0]
+
+    def upload(self, path: Path | str) -> UploadResult:
+        """Make sure the service stores the bytes of ``path``; see the module doc."""
+        file = Path(path).absolute()
+        digest, ident, hashed = self.digest(file)
+        stored = self.transport.head_blob(digest, f"upload of {file}")
+        if stored is not None:
+            return UploadResult(file, digest, ident[0], 0, hashed, True)
+        sent = self.sink.send(file, digest, ident, self.bar)
+        return UploadResult(file, digest, ident[0], sent, hashed, False)
+
+
+__all__ = ["BlobSink", "FileChanged", "PutSink", "UploadResult", "Uploader"]

@@ -1,0 +1,113 @@
+"""The long-running worker: every interval, one cycle — a verification pass over its
+shard, the lineage checks (shard 0 only, so N workers run them once), and garbage
+collection when asked. ``once`` runs a single cycle, for cron jobs and Kubernetes Jobs.
+
+Workers keep no state of their own: everything they know is in the graph, so any number
+can be started, stopped or killed at any time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import AsyncIterator
+
+from provgraph.blobs import open_blob_store
+from provgraph.blobs.content import ContentStore
+from provgraph.blobs.throttle import Throttle
+from provgraph.config import Settings
+from provgraph.errors import Unavailable
+from provgraph.graph import GraphStore, open_graph_store
+from provgraph.verify import log_event
+from provgraph.workers.gc import GcReport, collect_garbage
+from provgraph.workers.lineage import LineageReport, check_lineage
+from provgraph.workers.notify import Notifier
+from provgraph.workers.passes import PassOptions, PassReport, run_pass
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """What each cycle does and how often (the flags of ``provgraph worker``)."""
+
+    options: PassOptions = PassOptions()
+    interval_s: float = 3600.0
+    once: bool = False
+    bandwidth: int = 0
+    verify: bool = True
+    lineage: bool = True
+    gc: bool = False
+    delete: bool = False
+    grace: timedelta = timedelta(hours=24)
+    stuck_after: timedelta = timedelta(hours=24)
+
+
+@dataclass
+class CycleReport:
+    verify: PassReport | None = None
+    lineage: LineageReport | None = None
+    gc: GcReport | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+@asynccontextmanager
+async def open_stores(settings: Settings) -> AsyncIterator[tuple[GraphStore, ContentStore]]:
+    """The graph and blob stores of ``settings``, opened; closed when the block ends."""
+    async with AsyncExitStack() as stack:
+        graph = open_graph_store(settings.graph_url)
+        await graph.open()
+        stack.push_async_callback(graph.close)
+        content = ContentStore(open_blob_store(settings.blob_url))
+        await content.open()
+        stack.push_async_callback(content.close)
+        yield graph, content
+
+
+async def run_cycle(
+    graph: GraphStore, content: ContentStore, config: WorkerConfig, notifier: Notifier, throttle: Throttle
+) -> CycleReport:
+    """One cycle; ``Unavailable`` (a store is down) ends it early."""
+    report = CycleReport()
+    shard = config.options.shard
+    if config.verify:
+        report.verify = await run_pass(graph, content, config.options, notifier, throttle)
+    if config.lineage and shard.index == 0:
+        report.lineage = await check_lineage(graph, config.stuck_after)
+    if config.gc:
+        report.gc = await collect_garbage(graph, content, shard, config.grace, config.delete)
+    return report
+
+
+async def run_worker(settings: Settings, config: WorkerConfig) -> CycleReport:
+    """Cycle every ``config.interval_s`` seconds until cancelled (SIGTERM, Ctrl-C), or
+    once. A store outage skips to the next cycle; with ``once`` it is raised."""
+    async with open_stores(settings) as (graph, content):
+        notifier = Notifier(graph, settings.webhook_url)
+        throttle = Throttle(config.bandwidth)
+        while True:
+            started = time.monotonic()
+            try:
+                report = await run_cycle(graph, content, config, notifier, throttle)
+            except Unavailable as exc:
+                if config.once:
+                    raise
+                log_event(logging.ERROR, "cycle_failed", error=exc.message, retry_in_s=config.interval_s)
+                report = CycleReport(errors=[exc.message])
+            if config.once:
+                return report
+            await asyncio.sleep(max(0.0, config.interval_s - (time.monotonic() - started)))
+
+
+async def serve_worker(settings: Settings, config: WorkerConfig) -> CycleReport:
+    """``run_worker`` that ends cleanly on SIGTERM (a pod stopping), closing the stores."""
+    task = asyncio.ensure_future(run_worker(settings, config))
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    try:
+        return await task
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
