@@ -146,7 +146,7 @@ class Neo4jGraphStore:
 
     async def create_nodes(self, specs: Sequence[NewNode]) -> list[Node]:
         async def work(tx: AsyncManagedTransaction) -> list[Node]:
-            return [await writes.create_node(tx, spec) for spec in specs]
+            return await writes.create_nodes(tx, specs)
 
         return await self._write(work)
 

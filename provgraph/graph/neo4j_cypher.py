@@ -56,6 +56,15 @@ def create_node(kind: NodeKind) -> str:
     return f"CREATE (n:Node:{LABELS[kind]}) SET n = $props RETURN {cols()}"
 
 
+def create_nodes(kind: NodeKind) -> str:
+    return f"UNWIND $nodes AS p CREATE (n:Node:{LABELS[kind]}) SET n = p"
+
+
+def create_edges_between(type_: EdgeType) -> str:
+    return (f"UNWIND $edges AS e MATCH (s:Node {{id: e.source}}) MATCH (t:Node {{id: e.target}}) "
+            f"CREATE (s)-[:{type_.value} {{role: e.role}}]->(t)")
+
+
 def create_edges(type_: EdgeType) -> str:
     return (f"MATCH (n:Node {{id: $id}}) UNWIND $edges AS e MATCH (t:Node {{id: e.target}}) "
             f"CREATE (n)-[:{type_.value} {{role: e.role}}]->(t)")

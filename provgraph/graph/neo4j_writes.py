@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from itertools import groupby
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from neo4j import AsyncManagedTransaction
 
@@ -43,17 +43,8 @@ async def create_node(tx: AsyncManagedTransaction, spec: NewNode) -> Node:
         if edge.target not in present:
             raise NotFound(f"no node with id {edge.target!r}")
     version = await _version(tx, spec) if spec.kind in VERSIONED_KINDS else None
-    status, props = split_props(dict(spec.props))
     node_id = spec.id or new_id()
-    values = {
-        "id": node_id, "kind": spec.kind.value, "project": spec.project, "name": spec.name,
-        "version": version, "created_at": utcnow().isoformat(), "status": status,
-        "doc": doc_of(spec.tags, spec.metadata, props), "tags": list(spec.tags),
-        "aliases": list(props.get("aliases", [])),
-    }
-    if version is not None:
-        values["vkey"] = _vkey(spec, version)
-    node = await one_node(tx, q.create_node(spec.kind), props={k: v for k, v in values.items() if v is not None})
+    node = await one_node(tx, q.create_node(spec.kind), props=_values(spec, node_id, version))
     assert node is not None
     for type_, group in groupby(sorted(edges, key=lambda e: e.type.value), key=lambda e: e.type):
         await (await tx.run(q.create_edges(type_), id=node_id,
@@ -61,6 +52,64 @@ async def create_node(tx: AsyncManagedTransaction, spec: NewNode) -> Node:
     if spec.files:
         await _add_files(tx, node_id, spec)
     return node
+
+
+def _values(spec: NewNode, node_id: str, version: str | None) -> dict[str, Any]:
+    """The properties of a new node (Neo4j stores no nulls)."""
+    status, props = split_props(dict(spec.props))
+    values = {
+        "id": node_id, "kind": spec.kind.value, "project": spec.project, "name": spec.name,
+        "version": version, "created_at": utcnow().isoformat(), "status": status,
+        "doc": doc_of(spec.tags, spec.metadata, props), "tags": list(spec.tags),
+        "aliases": list(props.get("aliases", [])),
+        "vkey": _vkey(spec, version) if version is not None else None,
+    }
+    return {k: v for k, v in values.items() if v is not None}
+
+
+async def create_nodes(tx: AsyncManagedTransaction, specs: Sequence[NewNode]) -> list[Node]:
+    """``create_node`` for each spec, in order; runs of new, unversioned, file-less nodes
+    of one kind with client ids (an import, an offline replay) go in one UNWIND each."""
+    created: list[Node] = []
+    i = 0
+    while i < len(specs):
+        j = i
+        if _batchable(specs[i], specs[i]):
+            while j < len(specs) and _batchable(specs[j], specs[i]):
+                j += 1
+        if j - i > 1:
+            created += await _create_batch(tx, specs[i:j])
+            i = j
+        else:
+            created.append(await create_node(tx, specs[i]))
+            i += 1
+    return created
+
+
+def _batchable(spec: NewNode, first: NewNode) -> bool:
+    return (spec.kind is first.kind and spec.kind not in VERSIONED_KINDS and spec.id is not None
+            and not spec.files)
+
+
+async def _create_batch(tx: AsyncManagedTransaction, specs: Sequence[NewNode]) -> list[Node]:
+    ids = [s.id for s in specs if s.id is not None]
+    targets = {e.target for s in specs for e in s.edges}
+    if targets & set(ids) or await rows(tx, q.IDS_PRESENT, ids=ids):
+        # Edges inside the batch, or ids already stored: keep one-by-one semantics.
+        return [await create_node(tx, s) for s in specs]
+    present = {r[0] for r in await rows(tx, q.IDS_PRESENT, ids=list(targets))}
+    for spec in specs:
+        for edge in spec.edges:
+            if edge.target not in present:
+                raise NotFound(f"no node with id {edge.target!r}")
+    values = [_values(s, s.id, None) for s in specs if s.id is not None]
+    await (await tx.run(q.create_nodes(specs[0].kind), nodes=values)).consume()
+    edges = sorted({(s.id, e) for s in specs for e in s.edges}, key=lambda p: p[1].type.value)
+    for type_, group in groupby(edges, key=lambda p: p[1].type):
+        await (await tx.run(q.create_edges_between(type_),
+                            edges=[{"source": src, "target": e.target, "role": e.role} for src, e in group])).consume()
+    found = {n.id: n for n in map(node_from_row, (await rows(tx, q.NODES_BY_IDS, ids=ids))[0][0])}
+    return [found[i] for i in ids]
 
 
 def _vkey(spec: NewNode, version: str) -> str:

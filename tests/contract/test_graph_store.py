@@ -354,3 +354,20 @@ async def test_create_nodes_is_all_or_nothing(graph_store: GraphStore) -> None:
     with pytest.raises(Conflict):
         await graph_store.create_nodes([model("c"), model("a", version="v1")])
     assert await count(graph_store, NodeKind.MODEL) == 2
+
+
+async def test_create_nodes_imports_many_runs_at_once(graph_store: GraphStore) -> None:
+    dataset = await graph_store.create_node(NewNode(NodeKind.DATASET, "p", "d"))
+    ids = [new_id() for _ in range(50)]
+    used = (EdgeSpec(EdgeType.USED, dataset.id, "train"),)
+    runs = await graph_store.create_nodes([NewNode(NodeKind.RUN, "p", f"r{i}", id=ids[i], edges=used,
+                                                   props={"status": "RUNNING"}, tags=("t",)) for i in range(50)])
+    assert [r.id for r in runs] == ids and runs[7].name == "r7" and runs[7].props == {"status": "RUNNING"}
+    assert depths(await graph_store.traverse([dataset.id], DOWN, None)) == {i: 1 for i in ids}
+    again = await graph_store.create_nodes([NewNode(NodeKind.RUN, "p", "x", id=i) for i in ids[:3]])
+    assert [r.name for r in again] == ["r0", "r1", "r2"]
+    ghost = new_id()
+    with pytest.raises(NotFound):
+        await graph_store.create_nodes([NewNode(NodeKind.RUN, "p", "y", id=new_id()),
+                                        NewNode(NodeKind.RUN, "p", "z", id=new_id(), edges=(EdgeSpec(EdgeType.USED, ghost),))])
+    assert await count(graph_store, NodeKind.RUN) == 50
