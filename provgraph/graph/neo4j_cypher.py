@@ -127,12 +127,13 @@ RETURN collect([n.id, r.path, r.role, b.id, b.size, b.status])
 """
 
 
-def walk_all(upstream: bool, types: Sequence[EdgeType] | None) -> str:
+def walk_all(upstream: bool, types: Sequence[EdgeType] | None, full: bool) -> str:
     """Every node reachable from ``$ids`` (each visited once: DISTINCT lets the planner
-    prune the expansion), with its outgoing edges in the walk's direction."""
+    prune the expansion), with its outgoing edges in the walk's direction: the far end's
+    id, and with ``full`` also the edge's type, role and path."""
     arrow_walk = f"-[{rel_types(types)}*0..]->" if upstream else f"<-[{rel_types(types)}*0..]-"
     arrow_edge = f"-[r{rel_types(types)}]->" if upstream else f"<-[r{rel_types(types)}]-"
-    edge = "[y.id, type(r), r.role, r.path]"
+    edge = "[y.id, type(r), r.role, r.path]" if full else "y.id"
     return (f"MATCH (s:Node) WHERE s.id IN $ids MATCH (s){arrow_walk}(x) WITH DISTINCT x "
             f"OPTIONAL MATCH (x){arrow_edge}(y) "
             f"WITH x, collect({edge}) AS out RETURN collect([{cols('x')}, out])")

@@ -114,18 +114,23 @@ class Reads:
 
     async def _walk(
         self, starts: Sequence[str], upstream: bool, max_depth: int | None, types: Sequence[EdgeType] | None,
+        full: bool = True,
     ) -> tuple[list[WalkEdge], dict[str, Node]]:
-        """Edges of the part of the graph reachable from ``starts`` and, for a full
-        walk, the reachable nodes themselves (empty for a level-by-level walk)."""
+        """Edges of the part of the graph reachable from ``starts`` and, for an unbounded
+        walk, the reachable nodes themselves (empty for a level-by-level walk). Without
+        ``full`` the edges carry only their ends (type, role and path are None)."""
         if max_depth is not None and max_depth <= LEVEL_BY_LEVEL_MAX_DEPTH:
             return await self._walk_levels(starts, upstream, max_depth, types), {}
-        found = await self.collected(q.walk_all(upstream, types), ids=list(starts))
+        found = await self.collected(q.walk_all(upstream, types, full), ids=list(starts))
         nodes: dict[str, Node] = {}
         edges: list[WalkEdge] = []
         for row in found:
             node = node_from_row(row[:-1])
             nodes[node.id] = node
-            edges += [(node.id, y, t, role, path) for y, t, role, path in row[-1] if y is not None]
+            if full:
+                edges += [(node.id, y, t, role, path) for y, t, role, path in row[-1] if y is not None]
+            else:
+                edges += [(node.id, y, "", None, None) for y in row[-1]]
         missing = [s for s in starts if s not in nodes]
         if missing:
             raise NotFound(f"no node with id {missing[0]!r}")
@@ -149,8 +154,9 @@ class Reads:
 
     async def _depths(
         self, starts: Sequence[str], upstream: bool, max_depth: int | None, types: Sequence[EdgeType] | None,
+        full: bool = True,
     ) -> tuple[dict[str, int], list[WalkEdge], dict[str, Node]]:
-        edges, nodes = await self._walk(starts, upstream, max_depth, types)
+        edges, nodes = await self._walk(starts, upstream, max_depth, types, full)
         depths = shortest_depths(starts, adjacency((e[0], e[1]) for e in edges), max_depth)
         missing = [i for i in depths if i not in nodes]
         if missing:
@@ -163,7 +169,8 @@ class Reads:
     ) -> list[Hop]:
         if direction is Direction.BOTH:
             raise ValueError("traverse walks one direction; lineage handles BOTH")
-        depths, _, nodes = await self._depths(start, direction is Direction.UPSTREAM, max_depth, edge_types)
+        depths, _, nodes = await self._depths(start, direction is Direction.UPSTREAM, max_depth, edge_types,
+                                              full=False)
         wanted = set(kinds) if kinds else None
         hops = [Hop(nodes[i], d) for i, d in depths.items()
                 if d > 0 and (wanted is None or nodes[i].kind in wanted)]
