@@ -128,10 +128,16 @@ class Neo4jGraphStore:
     async def clear(self) -> None:
         """Delete every node and edge (tests and benchmarks on a shared server); the
         constraints and indexes stay."""
-        async def work(tx: AsyncManagedTransaction) -> None:
-            await (await tx.run("MATCH (n) DETACH DELETE n")).consume()
-
-        await self._write(work)
+        if self._driver is None:
+            raise Unavailable("graph store is closed")
+        try:
+            # Batches in their own transactions (auto-commit only): one transaction over a
+            # large graph would exceed Neo4j's transaction memory.
+            async with self._driver.session(database=self.database) as session:
+                await (await session.run(
+                    "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")).consume()
+        except (ServiceUnavailable, SessionExpired, AuthError, DriverError, OSError) as exc:
+            raise self._unavailable(exc) from exc
 
     async def ping(self) -> None:
         async def work(tx: AsyncManagedTransaction) -> None:
