@@ -103,8 +103,11 @@ class Neo4jGraphStore:
         """Create the driver and, if Neo4j answers, the schema. A Neo4j that is down at
         start-up is not fatal: every call answers ``UNAVAILABLE`` until it is back, and
         the schema is created by the first call that reaches it."""
+        # Server notifications ("property key does not exist" on a young graph, …) are
+        # hints for humans writing Cypher by hand; logged per query they are only noise.
         self._driver = AsyncGraphDatabase.driver(self.uri, auth=self.auth, connection_timeout=5.0,
-                                                 max_transaction_retry_time=5.0)
+                                                 max_transaction_retry_time=5.0,
+                                                 notifications_min_severity="OFF")
         try:
             await self._ensure_schema()
         except Unavailable as exc:
