@@ -49,8 +49,10 @@ tools:
 	bash scripts/gotool.sh kubecheck --build-only >/dev/null
 	bash scripts/gotool.sh composecheck --build-only >/dev/null
 
+# Embedded figures, then Neo4j and S3 on the servers `make services` starts.
 bench: install
-	$(PY) -m benchmarks
+	$(MAKE) services
+	status=0; $(PY) -m benchmarks || status=$$?; $(MAKE) services-stop; exit $$status
 
 # mypy runs outside the repository root so that it sees the installed package layout
 # (service/ → provgraph.service, …) rather than the bare provgraph/ folder.

@@ -25,11 +25,12 @@ from typing import Iterator
 
 import httpx
 
+from benchmarks import common
 from benchmarks.server import APP, running_service
 
 MIB = 1024 * 1024
 CHUNK = MIB
-RESULTS = Path(__file__).parent / "results" / "blob_stream.json"
+RESULTS = common.RESULTS / "blob_stream.json"
 
 
 @dataclass

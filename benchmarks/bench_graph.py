@@ -55,6 +55,9 @@ async def run(graph_url: str | None, sizes: Sequence[int], fan_out: int, files: 
     with tempfile.TemporaryDirectory() as tmp:
         store = open_graph_store(graph_url or f"sqlite:///{tmp}/bench.db")
         await store.open()
+        clear = getattr(store, "clear", None)
+        if clear is not None:  # a server left with an earlier run's graphs
+            await clear()
         try:
             figures = await traversals(store, sizes, fan_out)
             figures.update(await register_dataset(store, files))
