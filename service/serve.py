@@ -3,24 +3,9 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from provgraph.config import Settings
-
-
-def local_dirs(settings: Settings) -> list[Path]:
-    """Folders the embedded default needs: the SQLite file's folder and the blob folder."""
-    dirs = []
-    if settings.graph_url.startswith("sqlite:///"):
-        path = unquote(settings.graph_url[len("sqlite:///"):])
-        if path != ":memory:":
-            dirs.append(Path(path).absolute().parent)
-    blob = urlsplit(settings.blob_url)
-    if blob.scheme == "file":
-        dirs.append(Path(unquote(blob.path)))
-    return dirs
 
 
 def serve(settings: Settings | None = None) -> None:
@@ -29,9 +14,7 @@ def serve(settings: Settings | None = None) -> None:
 
     from provgraph.service.app import create_app
 
-    settings = settings or Settings.from_env()
-    for folder in local_dirs(settings):
-        folder.mkdir(parents=True, exist_ok=True)
+    settings = settings or Settings.from_env()  # the stores create their own folders at open
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=log_config())
 
 
