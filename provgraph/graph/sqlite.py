@@ -55,8 +55,10 @@ class SqliteGraphStore:
         self.db_path = path
         self._writer: sqlite3.Connection | None = None
         self._write_lock = threading.Lock()
+        # Guards the reader pool and the open/closed state: a connection in use by a
+        # worker thread is closed when it comes back, never under a running query.
+        self._pool_lock = threading.Lock()
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
-        self._all: list[sqlite3.Connection] = []
 
     @classmethod
     def from_url(cls, url: str) -> SqliteGraphStore:
@@ -79,10 +81,6 @@ class SqliteGraphStore:
         except sqlite3.Error as exc:
             raise Unavailable(f"graph store {self.db_path}: {exc}") from exc
 
-    def _connect(self) -> sqlite3.Connection:
-        conn = connect(self.db_path)
-        self._all.append(conn)
-        return conn
 
     def _write_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         with self._errors(), self._write_lock:
@@ -100,15 +98,26 @@ class SqliteGraphStore:
 
     def _read_sync(self, fn: Callable[[Reader], T]) -> T:
         with self._errors():
-            if self._writer is None:
-                raise Unavailable("graph store is closed")
-            try:
-                conn = self._readers.get_nowait()
-            except queue.Empty:
-                conn = self._connect()
+            conn = self._checkout()
             try:
                 return fn(Reader(conn))
             finally:
+                self._checkin(conn)
+
+    def _checkout(self) -> sqlite3.Connection:
+        with self._pool_lock:
+            if self._writer is None:
+                raise Unavailable("graph store is closed")
+            try:
+                return self._readers.get_nowait()
+            except queue.Empty:
+                return connect(self.db_path)
+
+    def _checkin(self, conn: sqlite3.Connection) -> None:
+        with self._pool_lock:
+            if self._writer is None:
+                conn.close()
+            else:
                 self._readers.put(conn)
 
     async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
@@ -124,16 +133,25 @@ class SqliteGraphStore:
             with self._errors():
                 if self.db_path != ":memory:":
                     Path(self.db_path).parent.mkdir(parents=True, exist_ok=True)
-                self._writer = self._connect()
-                migrate(self._writer)
+                writer = connect(self.db_path)
+                migrate(writer)
+                self._writer = writer
 
         await anyio.to_thread.run_sync(_open)
 
     async def close(self) -> None:
-        self._writer = None
-        for conn in self._all:
-            conn.close()
-        self._all.clear()
+        """Close idle connections now; one still running a request (a field resolved
+        after its sibling failed, a shutdown mid-request) is closed when it finishes."""
+
+        def _close() -> None:
+            with self._write_lock, self._pool_lock:
+                writer, self._writer = self._writer, None
+                if writer is not None:
+                    writer.close()
+                while not self._readers.empty():
+                    self._readers.get_nowait().close()
+
+        await anyio.to_thread.run_sync(_close)
 
     async def ping(self) -> None:
         await self._read(lambda r: r.conn.execute("SELECT 1").fetchone())
