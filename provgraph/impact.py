@@ -82,7 +82,7 @@ class Impact:
             edge = self._parent[nodes[-1].id]
             edges.append(edge)
             nodes.append(self.nodes[edge.target])
-        return Subgraph(tuple(nodes), tuple(edges))
+        return Subgraph(tuple(nodes), tuple(edges), Direction.UPSTREAM)
 
     def get(self, node_id: str) -> Affected | None:
         """How ``node_id`` is affected, or None when no bad blob is upstream of it."""

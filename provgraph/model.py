@@ -39,6 +39,24 @@ class Direction(str, Enum):
     DOWNSTREAM = "DOWNSTREAM"
     BOTH = "BOTH"
 
+    def walks(self) -> tuple[Direction, ...]:
+        """The one-way walks that answer this direction (BOTH: up, then down)."""
+        return (Direction.UPSTREAM, Direction.DOWNSTREAM) if self is Direction.BOTH else (self,)
+
+
+class PathDirection(str, Enum):
+    """Which way a path may go from its source: UPSTREAM along the edges (the target is
+    an ancestor), DOWNSTREAM against them (a descendant), ANY tries UPSTREAM first."""
+
+    UPSTREAM = "UPSTREAM"
+    DOWNSTREAM = "DOWNSTREAM"
+    ANY = "ANY"
+
+    def walks(self) -> tuple[Direction, ...]:
+        if self is PathDirection.ANY:
+            return (Direction.UPSTREAM, Direction.DOWNSTREAM)
+        return (Direction(self.value),)
+
 
 class RunStatus(str, Enum):
     RUNNING = "RUNNING"
@@ -176,8 +194,14 @@ class Hop:
 
 @dataclass(frozen=True)
 class Subgraph:
+    """Nodes and edges. A lineage answer holds every edge between two of its nodes and
+    the direction asked; a path answer holds its nodes in order from source to target,
+    the edges between consecutive ones (each as stored: derived thing → origin), and the
+    way it went (UPSTREAM or DOWNSTREAM)."""
+
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...]
+    direction: Direction | None = None
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from provgraph.model import (
     NewNode,
     Node,
     NodeKind,
+    PathDirection,
     RunStatus,
     Subgraph,
 )
@@ -253,9 +254,9 @@ class Registry:
         start = await self.resolve(id)
         return await self.graph.lineage(start.id, direction, max_depth)
 
-    async def path(self, source: str, target: str) -> Subgraph | None:
+    async def path(self, source: str, target: str, direction: PathDirection = PathDirection.ANY) -> Subgraph | None:
         a, b = await self.resolve(source), await self.resolve(target)
-        return await self.graph.path(a.id, b.id)
+        return await self.graph.path(a.id, b.id, direction)
 
     # -- helpers --------------------------------------------------------------------
 

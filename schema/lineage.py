@@ -9,7 +9,7 @@ from __future__ import annotations
 import strawberry
 
 from provgraph import model
-from provgraph.model import EdgeType
+from provgraph.model import Direction, EdgeType
 from provgraph.schema.nodes import NodeType, to_gql
 
 
@@ -40,14 +40,23 @@ class GraphEdge:
         )
 
 
-@strawberry.type(description="Nodes and the edges among them.")
+@strawberry.type(
+    description="Nodes and edges. A lineage: every edge whose two ends are among the nodes. A path: its "
+    "nodes in order from source to target and the edge between each consecutive pair, each edge as stored "
+    "(from the derived thing to its origin), so on a DOWNSTREAM path edges point back toward the source."
+)
 class LineageGraph:
     nodes: list[NodeType]
     edges: list[GraphEdge]
+    direction: Direction | None = strawberry.field(
+        description="A lineage: the direction asked. A path: the way it went from its source, "
+        "UPSTREAM (along the edges) or DOWNSTREAM (against them)."
+    )
 
     @classmethod
     def from_subgraph(cls, graph: model.Subgraph) -> LineageGraph:
         return cls(
             nodes=[to_gql(n) for n in graph.nodes],
             edges=[GraphEdge.from_edge(e) for e in graph.edges],
+            direction=graph.direction,
         )

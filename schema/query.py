@@ -8,7 +8,7 @@ import strawberry
 
 from provgraph.digest import Digest
 from provgraph.errors import NotFound
-from provgraph.model import Direction, ModelStatus, NodeFilter, NodeKind, RunStatus
+from provgraph.model import Direction, ModelStatus, NodeFilter, NodeKind, PathDirection, RunStatus
 from provgraph.model import Node as DomainNode
 from provgraph.schema.blob import Blob
 from provgraph.schema.connection import DEFAULT_PAGE, Connection, connection, page_size
@@ -65,7 +65,10 @@ class Query:
         hops = await info.context.registry.traverse(id, Direction.DOWNSTREAM, max_depth, kinds)
         return [LineageHop.from_hop(h) for h in hops]
 
-    @field("The node, the nodes reached and the edges among them.")
+    @field(
+        "The node and the nodes its walk reaches (BOTH: ancestors and descendants) within maxDepth, with "
+        "every edge whose two ends are among them, including edges the walk did not take."
+    )
     async def lineage(
         self,
         info: Info,
@@ -76,9 +79,15 @@ class Query:
         graph = await info.context.registry.lineage(id, direction or Direction.UPSTREAM, max_depth)
         return LineageGraph.from_subgraph(graph)
 
-    @field("A shortest derivation path between two nodes, or null.")
-    async def path(self, info: Info, source: strawberry.ID, target: strawberry.ID) -> LineageGraph | None:
-        graph = await info.context.registry.path(source, target)
+    @field(
+        "A shortest path from source to target, or null: UPSTREAM when target is an ancestor, DOWNSTREAM "
+        "when it is a descendant, ANY (default) either, upward first. The answer's direction says which."
+    )
+    async def path(
+        self, info: Info, source: strawberry.ID, target: strawberry.ID,
+        direction: PathDirection | None = PathDirection.ANY,
+    ) -> LineageGraph | None:
+        graph = await info.context.registry.path(source, target, direction or PathDirection.ANY)
         return None if graph is None else LineageGraph.from_subgraph(graph)
 
     @field("The blob of a digest (hex or sha256:hex), or null when unknown.")

@@ -55,6 +55,11 @@ strawberry.enum(
     model.EdgeType, description="Derivation edges point from the derived thing to its origin."
 )
 strawberry.enum(model.Direction, description="UPSTREAM: ancestors; DOWNSTREAM: descendants (impact).")
+strawberry.enum(
+    model.PathDirection,
+    description="Which way a path goes from its source: UPSTREAM along the edges (to an ancestor), "
+    "DOWNSTREAM against them (to a descendant); ANY tries UPSTREAM first.",
+)
 strawberry.enum(model.RunStatus)
 strawberry.enum(model.BlobStatus)
 strawberry.enum(model.ModelStatus)

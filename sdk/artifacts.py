@@ -99,9 +99,19 @@ def _offline_stand_in(kind: str, variables: Mapping[str, Any], entries: list[dic
 
 def lineage(client: Client, ref: str, direction: str, max_depth: int | None) -> Lineage:
     variables = {"id": ref, "direction": direction, "maxDepth": max_depth}
-    found = client.read(queries.LINEAGE, variables, f"lineage of {ref!r}")["lineage"]
+    return _graph(client.read(queries.LINEAGE, variables, f"lineage of {ref!r}")["graph"])
+
+
+def path(client: Client, source: str, target: str, direction: str) -> Lineage | None:
+    variables = {"source": source, "target": target, "direction": direction}
+    found = client.read(queries.PATH, variables, f"path from {source!r} to {target!r}")["graph"]
+    return None if found is None else _graph(found)
+
+
+def _graph(found: dict[str, Any]) -> Lineage:
     return Lineage(tuple(artifact(n) for n in found["nodes"]),
-                   tuple(Edge(e["source"], e["target"], e["type"], e["role"]) for e in found["edges"]))
+                   tuple(Edge(e["source"], e["target"], e["type"], e["role"]) for e in found["edges"]),
+                   found["direction"])
 
 
 def files(client: Client, node_id: str) -> list[FileInfo]:

@@ -35,6 +35,8 @@ from provgraph.sdk.upload import UploadResult, Uploader
 logger = logging.getLogger("provgraph.sdk")
 DIRECTIONS = {"up": "UPSTREAM", "upstream": "UPSTREAM", "down": "DOWNSTREAM", "downstream": "DOWNSTREAM",
               "both": "BOTH"}
+PATH_DIRECTIONS = {**DIRECTIONS, "any": "ANY"}
+del PATH_DIRECTIONS["both"]
 
 
 class Client:
@@ -221,6 +223,13 @@ class Client:
     def lineage(self, ref: RefLike, direction: str = "upstream", max_depth: int | None = None) -> Lineage:
         """The node, the nodes reached (``up``, ``down`` or ``both``) and the edges among them."""
         return artifacts.lineage(self, self.ref(ref), DIRECTIONS.get(direction.lower(), direction.upper()), max_depth)
+
+    def path(self, source: RefLike, target: RefLike, direction: str = "any") -> Lineage | None:
+        """A shortest path from ``source`` to ``target``: ``up`` (target is an ancestor),
+        ``down`` (a descendant) or ``any`` (upward first); nodes in order from source to
+        target, ``.direction`` the way it went; None when there is none."""
+        way = PATH_DIRECTIONS.get(direction.lower(), direction.upper())
+        return artifacts.path(self, self.ref(source), self.ref(target), way)
 
     def files(self, ref: RefLike) -> list[FileInfo]:
         """Files of a dataset, model, evaluation or run, by path."""

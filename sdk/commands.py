@@ -1,4 +1,4 @@
-"""The SDK's subcommands of ``provgraph``: upload, lineage, describe, compare, runs, verify, sync.
+"""The SDK's subcommands of ``provgraph``: upload, lineage, path, describe, compare, runs, verify, sync.
 
 Each is (help, add options, run); ``provgraph.cli`` lists them in ``COMMANDS``. A run
 returns the exit status; failures raise provgraph errors, which the CLI prints as one line.
@@ -7,6 +7,7 @@ returns the exit status; failures raise provgraph errors, which the CLI prints a
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Callable
 
 from provgraph.sdk import compare as comparing
@@ -62,6 +63,26 @@ def lineage(args: argparse.Namespace) -> int:
         graph = client.lineage(root.id, args.direction, args.max_depth)
         print(render.render(graph, root.id, {"up": "UPSTREAM", "down": "DOWNSTREAM"}.get(args.direction, "BOTH"),
                             args.format))
+    return 0
+
+
+def _path_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", metavar="SOURCE")
+    parser.add_argument("target", metavar="TARGET")
+    parser.add_argument("--direction", choices=("up", "down", "any"), default="any",
+                        help="up: TARGET is an ancestor; down: a descendant; any: either, upward first")
+    parser.add_argument("--format", choices=render.FORMATS, default="tree")
+
+
+def path(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        source = client.get(args.source)
+        graph = client.path(source.id, args.target, args.direction)
+        if graph is None:
+            way = {"up": "upstream ", "down": "downstream "}.get(args.direction, "")
+            print(f"no {way}path from {args.source} to {args.target}", file=sys.stderr)
+            return 1
+        print(render.render(graph, source.id, graph.direction or "UPSTREAM", args.format))
     return 0
 
 
@@ -137,6 +158,7 @@ def sync(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Spec] = {
     "upload": ("upload files (hashed once, skipped when stored)", _with_common(_upload_options), upload),
     "lineage": ("show where an artifact came from (or what derives from it)", _with_common(_lineage_options), lineage),
+    "path": ("a shortest path between two artifacts, and which way it goes", _with_common(_path_options), path),
     "describe": ("describe an artifact in one sentence", _with_common(_describe_options), describe),
     "compare": ("params, metrics, data and code differences of two runs or models",
                 _with_common(_compare_options), compare),

@@ -35,8 +35,11 @@ BLOB = "query($digest: String!) { node: blob(digest: $digest) { ...N } }" + NODE
 TRAVERSE = """query($id: ID!, $maxDepth: Int, $kinds: [NodeKind!]) {
   hops: %s(id: $id, maxDepth: $maxDepth, kinds: $kinds) { depth node { ...N } } }""" + NODE_FIELDS
 LINEAGE = """query($id: ID!, $direction: Direction, $maxDepth: Int) {
-  lineage(id: $id, direction: $direction, maxDepth: $maxDepth) {
-    nodes { ...N } edges { source target type role } } }""" + NODE_FIELDS
+  graph: lineage(id: $id, direction: $direction, maxDepth: $maxDepth) {
+    direction nodes { ...N } edges { source target type role } } }""" + NODE_FIELDS
+PATH = """query($source: ID!, $target: ID!, $direction: PathDirection) {
+  graph: path(source: $source, target: $target, direction: $direction) {
+    direction nodes { ...N } edges { source target type role } } }""" + NODE_FIELDS
 RUNS = """query($first: Int, $after: String, $project: String, $name: String, $status: RunStatus) {
   runs(first: $first, after: $after, project: $project, name: $name, status: $status) {
     edges { node { ...N } } pageInfo { hasNextPage endCursor } } }""" + NODE_FIELDS

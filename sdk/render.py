@@ -56,6 +56,7 @@ def _branches(nodes: dict[str, Artifact], children: dict[str, list[tuple[Edge, s
 def as_json(graph: Lineage, root: str) -> dict[str, Any]:
     return {
         "root": root,
+        "direction": graph.direction,
         "nodes": [{"id": n.id, "kind": n.kind, "label": n.label, "project": n.project, "name": n.name,
                    "version": getattr(n, "version", None)} for n in graph.nodes],
         "edges": [{"source": e.source, "target": e.target, "type": e.type, "role": e.role} for e in graph.edges],

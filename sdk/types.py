@@ -124,10 +124,13 @@ class Edge:
 
 @dataclass(frozen=True)
 class Lineage:
-    """Nodes and the edges among them (edges point from derived thing to origin)."""
+    """Nodes and edges (each from the derived thing to its origin). A lineage holds every
+    edge between two of its nodes; a path holds its nodes in order from source to target,
+    and ``direction`` says whether it went UPSTREAM (along the edges) or DOWNSTREAM."""
 
     nodes: tuple[Artifact, ...]
     edges: tuple[Edge, ...]
+    direction: str | None = None
 
     def node(self, node_id: str) -> Artifact:
         return next(n for n in self.nodes if n.id == node_id)

@@ -40,6 +40,7 @@ from provgraph.model import (
     NodeFilter,
     NodeKind,
     Page,
+    PathDirection,
     Subgraph,
 )
 
@@ -212,8 +213,8 @@ class Neo4jGraphStore:
     async def lineage(self, node_id: str, direction: Direction, max_depth: int | None) -> Subgraph:
         return await self.reads.lineage(node_id, direction, max_depth)
 
-    async def path(self, source: str, target: str) -> Subgraph | None:
-        return await self.reads.path(source, target)
+    async def path(self, source: str, target: str, direction: PathDirection = PathDirection.ANY) -> Subgraph | None:
+        return await self.reads.path(source, target, direction)
 
     async def blob_counts(self, project: str | None) -> dict[BlobStatus, int]:
         return await self.reads.blob_counts(project)

@@ -144,10 +144,24 @@ def walk_level(upstream: bool, types: Sequence[EdgeType] | None) -> str:
     return f"UNWIND $ids AS i MATCH (x:Node {{id: i}}){arrow}(y) RETURN collect([x.id, y.id, type(r), r.role, r.path])"
 
 
-SHORTEST_PATH = """
-MATCH p = shortestPath((a:Node {id: $source})-[*]->(b:Node {id: $target}))
-RETURN [n IN nodes(p) | n.id] AS ids, [r IN relationships(p) | [type(r), r.role, r.path]] AS rels
-"""
+def shortest_path(upstream: bool) -> str:
+    """A shortest path from $source along the edges (upstream) or against them; its node
+    ids in order and each edge as stored (start, end, type, role, path)."""
+    arrow = "-[*]->" if upstream else "<-[*]-"
+    return (f"MATCH p = shortestPath((a:Node {{id: $source}}){arrow}(b:Node {{id: $target}})) "
+            "RETURN [n IN nodes(p) | n.id] AS ids, "
+            "[r IN relationships(p) | [startNode(r).id, endNode(r).id, type(r), r.role, r.path]] AS rels")
+
+
+def edges_among(pairwise: bool) -> str:
+    """The edges between two nodes of $ids (the induced subgraph): for a small set, an
+    expand-into per pair of nodes; else each node's out-edges whose far end is in the set."""
+    if pairwise:
+        match = ("MATCH (n:Node) WHERE n.id IN $ids WITH collect(n) AS ns "
+                 "UNWIND ns AS a UNWIND ns AS b MATCH (a)-[r]->(b)")
+    else:
+        match = "UNWIND $ids AS i MATCH (a:Node {id: i})-[r]->(b:Node) WHERE b.id IN $ids"
+    return f"{match} RETURN collect([a.id, b.id, type(r), r.role, r.path])"
 
 
 def blob_scope(project: bool) -> str:

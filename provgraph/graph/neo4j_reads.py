@@ -8,7 +8,7 @@ come from ``graph.bfs``. Shallow bounded walks go level by level instead.
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Sequence, TypeVar
+from typing import Any, Awaitable, Callable, Iterable, Sequence, TypeVar
 
 from neo4j import AsyncManagedTransaction
 
@@ -16,7 +16,7 @@ from provgraph.errors import NotFound
 from provgraph.graph import neo4j_cypher as q
 from provgraph.graph.bfs import adjacency, shortest_depths
 from provgraph.graph.neo4j_writes import rows
-from provgraph.graph.rows import edge_from_row, file_from_row, node_from_row
+from provgraph.graph.rows import edge_from_row, edge_order, file_from_row, node_from_row
 from provgraph.model import (
     BlobStatus,
     Direction,
@@ -28,14 +28,20 @@ from provgraph.model import (
     NodeFilter,
     NodeKind,
     Page,
+    PathDirection,
     Subgraph,
 )
 
 T = TypeVar("T")
 Runner = Callable[[Callable[[AsyncManagedTransaction], Awaitable[T]]], Awaitable[T]]
 LEVEL_BY_LEVEL_MAX_DEPTH = 32
+PAIRWISE_MAX_NODES = 64
 # A walk's edge: (from, to, type, role, path), oriented in the walk's direction.
 WalkEdge = tuple[str, str, str, "str | None", "str | None"]
+
+
+def _by_id(nodes: Iterable[Node]) -> tuple[Node, ...]:
+    return tuple(sorted(nodes, key=lambda n: n.id))
 
 
 class Reads:
@@ -178,29 +184,39 @@ class Reads:
         return hops
 
     async def lineage(self, node_id: str, direction: Direction, max_depth: int | None) -> Subgraph:
-        walks = [Direction.UPSTREAM, Direction.DOWNSTREAM] if direction is Direction.BOTH else [direction]
         nodes: dict[str, Node] = {}
-        edges: dict[Edge, None] = {}
-        for walk in walks:
-            upstream = walk is Direction.UPSTREAM
-            depths, walked, found = await self._depths([node_id], upstream, max_depth, None)
+        closure = max_depth is None and direction is not Direction.BOTH
+        for walk in direction.walks():
+            depths, walked, found = await self._depths([node_id], walk is Direction.UPSTREAM, max_depth, None,
+                                                       full=closure)
             nodes.update((i, found[i]) for i in depths)
-            for a, b, type_, role, path in walked:
-                if a in depths and b in depths and (max_depth is None or depths[a] < max_depth):
-                    src, dst = (a, b) if upstream else (b, a)
-                    edges[edge_from_row(src, dst, type_, role, path)] = None
-        return Subgraph(tuple(sorted(nodes.values(), key=lambda n: n.id)), tuple(edges))
+        if closure:
+            # Every edge between two returned nodes is one the walk took (see SQLite's
+            # ``_closure``): the walk's own edges are the induced subgraph.
+            up = direction is Direction.UPSTREAM
+            edges = sorted((edge_from_row(*((a, b) if up else (b, a)), t, role, path)
+                            for a, b, t, role, path in walked), key=edge_order)
+            return Subgraph(_by_id(nodes.values()), tuple(edges), direction)
+        return Subgraph(_by_id(nodes.values()), await self.edges_among(list(nodes)), direction)
 
-    async def path(self, source: str, target: str) -> Subgraph | None:
+    async def edges_among(self, ids: Sequence[str]) -> tuple[Edge, ...]:
+        """Every edge whose two ends are in ``ids`` (the induced subgraph), one query."""
+        query = q.edges_among(len(ids) <= PAIRWISE_MAX_NODES)
+        edges = [edge_from_row(*row) for row in await self.collected(query, ids=list(ids))]
+        return tuple(sorted(edges, key=edge_order))
+
+    async def path(self, source: str, target: str, direction: PathDirection) -> Subgraph | None:
         await self._require([source, target])
-        for a, b in ((source, target), (target, source)):
-            found = await self.query(q.SHORTEST_PATH, source=a, target=b)
+        if source == target:
+            nodes = await self.get_nodes([source])
+            return Subgraph((nodes[source],), (), direction.walks()[0])
+        for walk in direction.walks():
+            found = await self.query(q.shortest_path(walk is Direction.UPSTREAM), source=source, target=target)
             if found:
                 ids, rels = found[0]
                 nodes = await self.get_nodes(ids)
-                edges = tuple(edge_from_row(u, v, t, role, path) for (u, v), (t, role, path)
-                              in zip(zip(ids, ids[1:]), rels))
-                return Subgraph(tuple(nodes[i] for i in ids), edges)
+                edges = tuple(edge_from_row(*rel) for rel in rels)
+                return Subgraph(tuple(nodes[i] for i in ids), edges, walk)
         return None
 
     # -- blobs ----------------------------------------------------------------------

@@ -28,6 +28,7 @@ from provgraph.model import (
     NodeFilter,
     NodeKind,
     Page,
+    PathDirection,
     Subgraph,
 )
 
@@ -157,12 +158,20 @@ class GraphStore(Protocol):
         """
 
     async def lineage(self, node_id: str, direction: Direction, max_depth: int | None) -> Subgraph:
-        """The start node, the nodes reached, and the edges among them walked in
-        ``direction`` (both walks for ``BOTH``)."""
+        """The start node and the nodes its walk reaches in ``direction`` within
+        ``max_depth`` (``BOTH``: the union of the upward and the downward walk), with
+        every edge whose two ends are among them (the induced subgraph: also edges the
+        walk did not take, such as a descendant's edge to an ancestor or one between two
+        nodes at the depth bound). Nodes by id; edges by source, target, type, role;
+        ``direction`` set to the one asked. ``NotFound`` for an unknown start."""
 
-    async def path(self, source: str, target: str) -> Subgraph | None:
-        """A shortest derivation path from ``source`` up to ``target`` or, failing
-        that, from ``target`` up to ``source``; None when neither reaches the other."""
+    async def path(self, source: str, target: str, direction: PathDirection = PathDirection.ANY) -> Subgraph | None:
+        """A shortest path from ``source`` to ``target``: UPSTREAM along the edges (target
+        is an ancestor), DOWNSTREAM against them (a descendant), ANY the upward one if
+        there is one, else the downward one. Nodes in order from source to target, the
+        edges between consecutive nodes as stored, and ``direction`` the way it went. A
+        node to itself is a path of one node. None when no such path exists;
+        ``NotFound`` for an unknown end."""
 
     async def blob_counts(self, project: str | None) -> dict[BlobStatus, int]:
         """Number of Blob nodes by status (for ``project``: blobs its nodes name)."""

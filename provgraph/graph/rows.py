@@ -51,6 +51,11 @@ def edge_from_row(src: str, dst: str, type_: str, role: str | None, path: str | 
     return Edge(src, dst, _EDGE_TYPES[type_], path if type_ == "HAS_FILE" else role)
 
 
+def edge_order(edge: Edge) -> tuple[str, str, str, str]:
+    """The order of a lineage answer's edges: by source, target, type, role."""
+    return (edge.source, edge.target, edge.type.value, edge.role or "")
+
+
 def file_from_row(row: Sequence[Any]) -> FileEntry:
     node_id, path, role, blob_id, size, status = row
     return FileEntry(node_id, path, role, Digest(blob_id[7:]), size, BlobStatus(status))

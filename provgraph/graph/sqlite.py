@@ -41,6 +41,7 @@ from provgraph.model import (
     NodeFilter,
     NodeKind,
     Page,
+    PathDirection,
     Subgraph,
 )
 
@@ -219,8 +220,8 @@ class SqliteGraphStore:
     async def lineage(self, node_id: str, direction: Direction, max_depth: int | None) -> Subgraph:
         return await self._read(lambda r: r.lineage(node_id, direction, max_depth))
 
-    async def path(self, source: str, target: str) -> Subgraph | None:
-        return await self._read(lambda r: r.path(source, target))
+    async def path(self, source: str, target: str, direction: PathDirection = PathDirection.ANY) -> Subgraph | None:
+        return await self._read(lambda r: r.path(source, target, direction))
 
     async def blob_counts(self, project: str | None) -> dict[BlobStatus, int]:
         return await self._read(lambda r: r.blob_counts(project))

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 from provgraph.errors import NotFound
 from provgraph.graph.bfs import adjacency, shortest_depths, shortest_path
-from provgraph.graph.rows import edge_from_row, file_from_row, node_from_row
+from provgraph.graph.rows import edge_from_row, edge_order, file_from_row, node_from_row
 from provgraph.graph.sqlite_schema import NODE_COLUMNS
 from provgraph.model import (
     BlobStatus,
@@ -27,16 +27,27 @@ from provgraph.model import (
     NodeFilter,
     NodeKind,
     Page,
+    PathDirection,
     Subgraph,
 )
 
 LEVEL_BY_LEVEL_MAX_DEPTH = 32
+# Up to this many nodes, the edges among them are found by one index seek per pair.
+PAIRWISE_MAX_NODES = 64
 Row = tuple[Any, ...]
 _FILE_COLUMNS = "a.id, e.path, e.role, b.id, b.size, b.status"
 
 
 def _json(values: Sequence[Any]) -> str:
     return json.dumps(list(values))
+
+
+def _by_id(nodes: Iterable[Node]) -> tuple[Node, ...]:
+    return tuple(sorted(nodes, key=lambda n: n.id))
+
+
+def _sorted_edges(edges: Iterable[Edge]) -> tuple[Edge, ...]:
+    return tuple(sorted(edges, key=edge_order))
 
 
 class Reader:
@@ -181,34 +192,51 @@ class Reader:
 
     def lineage(self, node_id: str, direction: Direction, max_depth: int | None) -> Subgraph:
         (start,) = self._seqs([node_id])
-        walks = [Direction.UPSTREAM, Direction.DOWNSTREAM] if direction is Direction.BOTH else [direction]
+        if max_depth is None and direction is not Direction.BOTH:
+            return self._closure(start, direction)
         keep: set[int] = {start}
-        kept_rows: list[tuple[Row, bool]] = []
-        for walk in walks:
-            upstream = walk is Direction.UPSTREAM
-            rows = self._walk([start], upstream, max_depth, None, full=True)
-            depths = shortest_depths([start], adjacency((r[0], r[1]) for r in rows), max_depth)
-            keep.update(depths)
-            kept_rows += [(r, upstream) for r in rows if r[0] in depths and r[1] in depths
-                          and (max_depth is None or depths[r[0]] < max_depth)]
+        for walk in direction.walks():
+            rows = self._walk([start], walk is Direction.UPSTREAM, max_depth, None, full=False)
+            keep.update(shortest_depths([start], adjacency(rows), max_depth))
         nodes = self.nodes_by_seq(list(keep))
-        edges: dict[Edge, None] = {}
-        for (a, b, type_, role, path), upstream in kept_rows:
-            src, dst = (a, b) if upstream else (b, a)
-            edges[edge_from_row(nodes[src].id, nodes[dst].id, type_, role, path)] = None
-        ordered = sorted(nodes.values(), key=lambda n: n.id)
-        return Subgraph(tuple(ordered), tuple(edges))
+        return Subgraph(_by_id(nodes.values()), self.edges_among(nodes), direction)
 
-    def path(self, source: str, target: str) -> Subgraph | None:
+    def _closure(self, start: int, direction: Direction) -> Subgraph:
+        """An unbounded one-way lineage: every edge of the walk joins two returned nodes,
+        and every edge between two of them is one the walk took (each returned node's
+        edges in the walk's direction all lead to returned nodes), so the walk's own edges
+        are the induced subgraph."""
+        upstream = direction is Direction.UPSTREAM
+        rows = self._walk([start], upstream, None, None, full=True)
+        nodes = self.nodes_by_seq(list({start, *(r[1] for r in rows)}))
+        edges = [edge_from_row(nodes[a].id, nodes[b].id, t, role, path)
+                 for a, b, t, role, path in ((r if upstream else (r[1], r[0], *r[2:])) for r in rows)]
+        return Subgraph(_by_id(nodes.values()), _sorted_edges(edges), direction)
+
+    def edges_among(self, nodes: dict[int, Node]) -> tuple[Edge, ...]:
+        """Every edge whose two ends are in ``nodes`` (the induced subgraph), in one
+        query: a seek per pair of nodes for a small set, else one pass over the set's
+        out-edges with a membership test on the far end."""
+        seqs = _json(list(nodes))
+        if len(nodes) <= PAIRWISE_MAX_NODES:
+            sql = ("SELECT e.src, e.dst, e.type, e.role, e.path FROM json_each(?) a CROSS JOIN json_each(?) b "
+                   "CROSS JOIN edges e ON e.src = a.value AND e.dst = b.value")
+        else:
+            sql = ("SELECT e.src, e.dst, e.type, e.role, e.path FROM json_each(?) j CROSS JOIN edges e "
+                   "ON e.src = j.value WHERE +e.dst IN (SELECT value FROM json_each(?))")
+        rows = self.conn.execute(sql, (seqs, seqs))
+        return _sorted_edges(edge_from_row(nodes[a].id, nodes[b].id, t, role, path) for a, b, t, role, path in rows)
+
+    def path(self, source: str, target: str, direction: PathDirection) -> Subgraph | None:
         src, dst = self._seqs([source, target])
-        for a, b in ((src, dst), (dst, src)):
-            rows = self._walk([a], True, None, None, full=True)
-            seqs = shortest_path(a, b, adjacency((r[0], r[1]) for r in rows))
+        for walk in direction.walks():
+            rows = self._walk([src], walk is Direction.UPSTREAM, None, None, full=True)
+            seqs = shortest_path(src, dst, adjacency((r[0], r[1]) for r in rows))
             if seqs is not None:
-                return self._path_subgraph(seqs, rows)
+                return self._path_subgraph(seqs, rows, walk)
         return None
 
-    def _path_subgraph(self, seqs: list[int], rows: list[Row]) -> Subgraph:
+    def _path_subgraph(self, seqs: list[int], rows: list[Row], walk: Direction) -> Subgraph:
         nodes = self.nodes_by_seq(seqs)
         first_edge: dict[tuple[int, int], Row] = {}
         for row in rows:
@@ -216,8 +244,9 @@ class Reader:
         edges = []
         for u, v in zip(seqs, seqs[1:]):
             _, _, type_, role, path = first_edge[(u, v)]
-            edges.append(edge_from_row(nodes[u].id, nodes[v].id, type_, role, path))
-        return Subgraph(tuple(nodes[s] for s in seqs), tuple(edges))
+            a, b = (u, v) if walk is Direction.UPSTREAM else (v, u)
+            edges.append(edge_from_row(nodes[a].id, nodes[b].id, type_, role, path))
+        return Subgraph(tuple(nodes[s] for s in seqs), tuple(edges), walk)
 
     # -- blobs ----------------------------------------------------------------------
 

@@ -104,17 +104,43 @@ def test_lineage_nodes_carry_their_type_fields(client: TestClient, scenario: Sce
     assert nodes[f"sha256:{B}"] == {"id": f"sha256:{B}", "kind": "BLOB", "digest": B, "size": 20, "status": "PENDING"}
 
 
-PATH = "query($a: ID!, $b: ID!) { path(source: $a, target: $b) { nodes { id } edges { source target type } } }"
+PATH = """query($a: ID!, $b: ID!, $dir: PathDirection) { path(source: $a, target: $b, direction: $dir) {
+  direction nodes { id } edges { source target type } } }"""
+UP_EDGES = [("evaluation", "filtered", "ON"), ("filtered", "raw", "DERIVED_FROM")]
 
 
-def test_path_is_a_shortest_derivation_path(client: TestClient, scenario: Scenario) -> None:
-    names = scenario.names()
-    for a, b in ((scenario.evaluation, scenario.raw), (scenario.raw, scenario.evaluation)):
-        result = data(client, PATH, {"a": a, "b": b})["path"]
-        assert [names[n["id"]] for n in result["nodes"]] == ["evaluation", "filtered", "raw"]
-        assert [(names[e["source"]], names[e["target"]], e["type"]) for e in result["edges"]] == [
-            ("evaluation", "filtered", "ON"), ("filtered", "raw", "DERIVED_FROM"),
-        ]
+def path_of(client: TestClient, s: Scenario, a: str, b: str, direction: str | None = None) -> Any:
+    result = data(client, PATH, {"a": a, "b": b, "dir": direction})["path"]
+    if result is None:
+        return None
+    n = s.names()
+    return (result["direction"], [n[x["id"]] for x in result["nodes"]],
+            [(n[e["source"]], n[e["target"]], e["type"]) for e in result["edges"]])
+
+
+def test_path_goes_from_source_to_target_and_says_which_way(client: TestClient, scenario: Scenario) -> None:
+    up = ("UPSTREAM", ["evaluation", "filtered", "raw"], UP_EDGES)
+    down = ("DOWNSTREAM", ["raw", "filtered", "evaluation"], UP_EDGES[::-1])
+    for direction in (None, "ANY", "UPSTREAM"):
+        assert path_of(client, scenario, scenario.evaluation, scenario.raw, direction) == up
+    for direction in (None, "ANY", "DOWNSTREAM"):
+        assert path_of(client, scenario, scenario.raw, scenario.evaluation, direction) == down
+    assert path_of(client, scenario, scenario.evaluation, scenario.raw, "DOWNSTREAM") is None
+    assert path_of(client, scenario, scenario.raw, scenario.evaluation, "UPSTREAM") is None
+    assert error(client, PATH, {"a": scenario.raw, "b": "nope:v9"}) == (
+        "NOT_FOUND", "no dataset or model matches ref 'nope:v9'")
+
+
+def test_lineage_both_returns_every_edge_among_its_nodes(client: TestClient, scenario: Scenario) -> None:
+    """Asked of a node in the middle, BOTH also returns edges from a descendant straight to
+    an ancestor, which neither walk takes (the evaluation's ON edge to the filtered set)."""
+    result = data(client, LINEAGE, {"id": scenario.run2, "dir": "BOTH"})["lineage"]
+    found = edges(scenario, result)
+    assert ("evaluation", "filtered", "ON", None) in found
+    n = scenario.names()
+    ids = {x["id"] for x in result["nodes"]}
+    assert all(e["source"] in ids and e["target"] in ids for e in result["edges"])
+    assert {n[i] for i in ids} >= {"evaluation", "filtered", "run2", "v2"}
 
 
 def test_path_is_null_between_unrelated_nodes(client: TestClient, scenario: Scenario) -> None:

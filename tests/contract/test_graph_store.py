@@ -21,6 +21,7 @@ from provgraph.model import (
     Node,
     NodeFilter,
     NodeKind,
+    PathDirection,
 )
 
 pytestmark = pytest.mark.anyio
@@ -301,12 +302,48 @@ async def test_lineage_subgraphs(graph_store: GraphStore) -> None:
         (n["raw"].id, digest("a").node_id, EdgeType.HAS_FILE, "a"),
         (n["raw"].id, digest("b").node_id, EdgeType.HAS_FILE, "b"),
     }
+    assert up.direction is UP and list(up.edges) == sorted(up.edges, key=lambda e: (e.source, e.target))
     down = await graph_store.lineage(n["m1"].id, DOWN, 1)
     assert {x.id for x in down.nodes} == {n["m1"].id, n["tune"].id, n["m2"].id}
-    assert len(down.edges) == 2
+    down_edges = {
+        (n["tune"].id, n["m1"].id, EdgeType.USED, "base_model"),
+        (n["m2"].id, n["m1"].id, EdgeType.DERIVED_FROM, None),
+        # Between two nodes at the depth bound: not walked, but among the nodes returned.
+        (n["m2"].id, n["tune"].id, EdgeType.GENERATED_BY, None),
+    }
+    assert {(e.source, e.target, e.type, e.role) for e in down.edges} == down_edges
+    assert len(down.edges) == 3 and down.direction is DOWN
     both = await graph_store.lineage(n["m1"].id, BOTH, 1)
     assert {x.id for x in both.nodes} == {n["m1"].id, n["tune"].id, n["m2"].id, n["train"].id, digest("c").node_id}
-    assert len(both.edges) == 4
+    assert {(e.source, e.target, e.type, e.role) for e in both.edges} == down_edges | {
+        (n["m1"].id, n["train"].id, EdgeType.GENERATED_BY, None),
+        (n["m1"].id, digest("c").node_id, EdgeType.HAS_FILE, "w"),
+    }
+    assert both.direction is BOTH
+
+
+async def test_lineage_both_keeps_edges_that_bypass_the_start(graph_store: GraphStore) -> None:
+    """P1→G, P2→G, C→P1, C→P2, D→C, D→G, E→D, E→P1 (child → parent): lineage(C, BOTH)
+    has all six nodes and all eight edges, D→G and E→P1 included."""
+    g = await graph_store.create_node(model("G"))
+    p1 = await graph_store.create_node(model("P1", g.id))
+    p2 = await graph_store.create_node(model("P2", g.id))
+    c = await graph_store.create_node(model("C", p1.id, p2.id))
+    d = await graph_store.create_node(model("D", c.id, g.id))
+    e = await graph_store.create_node(model("E", d.id, p1.id))
+    both = await graph_store.lineage(c.id, BOTH, None)
+    assert {x.id for x in both.nodes} == {g.id, p1.id, p2.id, c.id, d.id, e.id}
+    assert {(x.source, x.target) for x in both.edges} == {
+        (p1.id, g.id), (p2.id, g.id), (c.id, p1.id), (c.id, p2.id), (d.id, c.id), (d.id, g.id),
+        (e.id, d.id), (e.id, p1.id)}
+    bounded = await graph_store.lineage(c.id, BOTH, 1)
+    assert {x.id for x in bounded.nodes} == {p1.id, p2.id, c.id, d.id}
+    assert {(x.source, x.target) for x in bounded.edges} == {(c.id, p1.id), (c.id, p2.id), (d.id, c.id)}
+    path = await graph_store.path(g.id, e.id)
+    assert path is not None and path.direction is DOWN
+    hops = [x.id for x in path.nodes]  # G ← P1 ← E or G ← D ← E: both shortest
+    assert hops in ([g.id, p1.id, e.id], [g.id, d.id, e.id])
+    assert [(x.source, x.target) for x in path.edges] == [(hops[1], g.id), (e.id, hops[1])]
 
 
 async def test_path_between_nodes(graph_store: GraphStore) -> None:
@@ -316,10 +353,22 @@ async def test_path_between_nodes(graph_store: GraphStore) -> None:
     assert len(found.nodes) == 4 and found.nodes[0].id == n["m2"].id and found.nodes[-1].id == n["raw"].id
     assert [(e.source, e.target) for e in found.edges] == [
         (a.id, b.id) for a, b in zip(found.nodes, found.nodes[1:])]
+    assert found.direction is UP
+    assert await graph_store.path(n["m2"].id, n["raw"].id, PathDirection.UPSTREAM) == found
+    assert await graph_store.path(n["m2"].id, n["raw"].id, PathDirection.DOWNSTREAM) is None
     reverse = await graph_store.path(n["raw"].id, n["m2"].id)
-    assert reverse is not None and reverse.nodes[0].id == n["m2"].id
+    assert reverse is not None and reverse.direction is DOWN
+    assert len(reverse.nodes) == 4 and reverse.nodes[0].id == n["raw"].id and reverse.nodes[-1].id == n["m2"].id
+    assert [(e.source, e.target) for e in reverse.edges] == [
+        (b.id, a.id) for a, b in zip(reverse.nodes, reverse.nodes[1:])]
+    assert await graph_store.path(n["raw"].id, n["m2"].id, PathDirection.UPSTREAM) is None
+    assert await graph_store.path(n["raw"].id, n["m2"].id, PathDirection.DOWNSTREAM) == reverse
     assert await graph_store.path(n["m1"].id, n["eval"].id) is not None
     assert await graph_store.path(n["train"].id, n["filtered"].id) is None
+    itself = await graph_store.path(n["m1"].id, n["m1"].id)
+    assert itself is not None and [x.id for x in itself.nodes] == [n["m1"].id] and itself.edges == ()
+    with pytest.raises(NotFound):
+        await graph_store.path(n["m1"].id, new_id())
 
 
 async def test_diamond_answers_the_shortest_depth(graph_store: GraphStore) -> None:

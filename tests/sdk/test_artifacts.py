@@ -80,6 +80,19 @@ def test_models_evaluations_and_typed_lineage(client: Client, tmp_path: Path, pr
     assert {v1.id, v2.id, evaluation.id, run.id, run2.id} <= impact
     graph = client.lineage(v2, direction="both")
     assert {(e.source, e.target, e.type) for e in graph.edges} >= {
-        (v2.id, v1.id, "DERIVED_FROM"), (v2.id, run2.id, "GENERATED_BY"), (evaluation.id, v2.id, "EVALUATES")}
+        (v2.id, v1.id, "DERIVED_FROM"), (v2.id, run2.id, "GENERATED_BY"), (evaluation.id, v2.id, "EVALUATES"),
+        (evaluation.id, ds.id, "ON")}  # descendant → ancestor: neither walk takes it, the answer has it
+    assert graph.direction == "BOTH"
+    ids = {n.id for n in graph.nodes}
+    assert all(e.source in ids and e.target in ids for e in graph.edges)
+    up = client.path(evaluation, ds)
+    assert up is not None and up.direction == "UPSTREAM"
+    assert [n.id for n in up.nodes] == [evaluation.id, ds.id] and [(e.source, e.target) for e in up.edges] == [
+        (evaluation.id, ds.id)]
+    down = client.path(ds, "mamba:v1", direction="down")
+    assert down is not None and down.direction == "DOWNSTREAM"
+    assert [n.id for n in down.nodes] == [ds.id, run.id, v1.id]
+    assert [(e.source, e.target, e.type) for e in down.edges] == [(run.id, ds.id, "USED"), (v1.id, run.id, "GENERATED_BY")]
+    assert client.path(ds, "mamba:v1", direction="up") is None
     found = client.get(run2.id)
     assert isinstance(found, RunRecord) and found.status == "COMPLETED"

@@ -42,6 +42,15 @@ def test_the_example_and_the_cli_answers(trained: Path, capsys: pytest.CaptureFi
     assert any(line.endswith("USED (train) Dataset tiny-points:v1") for line in lines)
     assert lines[-1].startswith("└─ HAS_FILE (tiny-v2.json) Blob sha256:")
 
+    status, out = run_cli(capsys, "path", "tiny:v1", "tiny:v2")
+    assert (status, out.splitlines()) == (0, ["Model tiny:v1  (what derives from it)", "└─ DERIVED_FROM Model tiny:v2"])
+    status, out = run_cli(capsys, "path", "tiny:v2", "tiny:v1", "--format", "json")
+    answer = json.loads(out)
+    assert status == 0 and answer["direction"] == "UPSTREAM"
+    assert [n["label"] for n in answer["nodes"]] == ["tiny:v2", "tiny:v1"]
+    assert run_cli(capsys, "path", "tiny:v2", "tiny:v1", "--direction", "down") == (
+        1, "no downstream path from tiny:v2 to tiny:v1\n")
+
     status, out = run_cli(capsys, "describe", "tiny:v2")
     assert status == 0
     assert out.startswith("Model tiny:v2, fine-tuned from tiny:v1 on tiny-points:v1 (2 files, 400 samples), "
