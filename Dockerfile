@@ -11,7 +11,7 @@ FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/venv
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY provgraph ./provgraph
 COPY service ./service
 COPY schema ./schema
@@ -33,8 +33,9 @@ USER 10001:10001
 WORKDIR /home/provgraph
 VOLUME ["/data"]
 EXPOSE 8000
-# /healthz answers 200 when the graph and the blob store answer, 503 otherwise; urlopen
-# raises on 503, so the check fails then.
+# /livez: the process answers, no backend call, so an orchestrator that replaces unhealthy
+# containers does not restart this one for a Neo4j/S3 outage. docker-compose.yml polls
+# /readyz instead (backends reachable, else 503) to order start-up.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/livez', timeout=4)"]
 CMD ["provgraph", "serve", "--host", "0.0.0.0", "--port", "8000"]

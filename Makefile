@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # re-runs the (strict) editable install so the new module is linked in.
 PACKAGE_DIRS := provgraph provgraph/graph provgraph/blobs service schema workers sdk
 
-.PHONY: install serve test test-suites services services-stop bench typecheck tools clean
+.PHONY: install serve test test-suites services services-stop bench typecheck tools dist clean
 
 # Creates the virtualenv and installs provgraph with its server and dev extras; re-runs
 # when pyproject.toml changes. pip's cache makes a second clone's install quick.
@@ -27,7 +27,7 @@ serve: install
 
 # Starts the real Neo4j and S3 servers the backend suites need, runs every test, and
 # stops the servers again whether the tests passed or not.
-test: install typecheck tools
+test: install typecheck tools dist
 	$(MAKE) services
 	status=0; $(MAKE) test-suites || status=$$?; $(MAKE) services-stop; exit $$status
 
@@ -54,6 +54,11 @@ bench: install
 	$(MAKE) services
 	status=0; $(PY) -m benchmarks || status=$$?; $(MAKE) services-stop; exit $$status
 
+# sdist + wheel (python -m build, twine check), the wheel installed client-only into a fresh
+# venv and smoke-tested there (scripts/dist.sh); `make test` fails when the wheel is broken.
+dist: install
+	bash scripts/dist.sh $(PY)
+
 # mypy runs outside the repository root so that it sees the installed package layout
 # (service/ → provgraph.service, …) rather than the bare provgraph/ folder.
 typecheck: install
@@ -61,4 +66,4 @@ typecheck: install
 		--cache-dir $(CURDIR)/.mypy_cache -p provgraph
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache dist

@@ -11,6 +11,7 @@ import argparse
 import dataclasses
 import sys
 from dataclasses import dataclass
+from importlib import metadata
 from typing import Callable, Sequence
 
 from provgraph.config import Settings
@@ -55,9 +56,15 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 def _run_serve(args: argparse.Namespace) -> int:
     try:
+        # serve() imports uvicorn and the app lazily; import them here so that a client-only
+        # install gets the one-line fix, not a traceback.
+        import uvicorn  # noqa: F401
+
+        from provgraph.service.app import create_app  # noqa: F401
         from provgraph.service.serve import serve
     except ImportError as exc:
-        raise ProvgraphError(f"serve needs the server extra ({exc.name} is missing): pip install 'provgraph[server]'")
+        missing = (exc.name or "a module").split(".")[0]
+        raise ProvgraphError(f"serve needs the server extra ({missing} is missing): pip install 'provgraph[server]'")
     serve(settings_from(args))
     return 0
 
@@ -71,8 +78,17 @@ COMMANDS: dict[str, Command] = {
 }
 
 
+def installed_version() -> str:
+    """The version of the installed ``provgraph`` distribution (its metadata, not the source)."""
+    try:
+        return metadata.version("provgraph")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="provgraph", description="Provenance graph for ML artifacts.")
+    root.add_argument("--version", action="version", version=f"provgraph {installed_version()}")
     subparsers = root.add_subparsers(dest="command", required=True)
     for name, command in COMMANDS.items():
         command.configure(subparsers.add_parser(name, help=command.help, description=command.help))

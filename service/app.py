@@ -1,4 +1,9 @@
-"""The Starlette application: ``/graphql``, ``/healthz`` and the blob routes.
+"""The Starlette application: ``/graphql``, the probes and the blob routes.
+
+Probes: ``/livez`` says the process answers (no backend call, for liveness: a Neo4j or S3
+outage must not restart healthy pods); ``/readyz`` says the graph and the blob store
+answer (503 naming the failure, for readiness and start order); ``/healthz`` is the same
+check as ``/readyz``, kept for the callers that already use it.
 
 Stores are opened in the lifespan (and closed on shutdown); request handlers reach them
 through ``request.app.state.services``.
@@ -61,7 +66,12 @@ async def _check(probe: Awaitable[object], part: str) -> str:
     return "ok"
 
 
-async def healthz(request: Request) -> JSONResponse:
+async def livez(request: Request) -> JSONResponse:
+    """200 while the process can answer a request; touches no backend."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
     """200 when the graph answers and the blob store can be asked; 503 naming the failure."""
     services: Services = request.app.state.services
     parts = {
@@ -89,7 +99,9 @@ def create_app(settings: Settings | None = None, *, graph: GraphStore | None = N
 
     routes = [
         Route("/graphql", GraphQLView(schema), methods=["GET", "POST"]),
-        Route("/healthz", healthz, methods=["GET"]),
+        Route("/livez", livez, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/healthz", readyz, methods=["GET"]),
         *blob_routes,
         *upload_routes,
     ]

@@ -1,6 +1,9 @@
-"""The HTTP surface around GraphQL: GraphiQL, /healthz, 503 when a backend is down."""
+"""The HTTP surface around GraphQL: GraphiQL, the probes (/livez, /readyz, /healthz), 503
+when a backend is down."""
 
 from __future__ import annotations
+
+import pytest
 
 from .scenario import A
 from .support import TestClient, data, post, services
@@ -18,10 +21,22 @@ def test_queries_via_get(client: TestClient) -> None:
     assert response.status_code == 200 and response.json() == {"data": {"models": {"edges": []}}}
 
 
-def test_healthz(client: TestClient) -> None:
-    response = client.get("/healthz")
+@pytest.mark.parametrize("path", ["/readyz", "/healthz"])
+def test_readiness_checks_both_backends(client: TestClient, path: str) -> None:
+    response = client.get(path)
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "graph": "ok", "blobs": "ok"}
+
+
+def test_livez(client: TestClient) -> None:
+    response = client.get("/livez")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("path", ["/livez", "/readyz", "/healthz"])
+def test_probes_are_get_only(client: TestClient, path: str) -> None:
+    assert client.post(path).status_code == 405
 
 
 def test_long_literals_past_32_bits(client: TestClient) -> None:
@@ -42,9 +57,13 @@ def test_unavailable_graph_answers_503(client: TestClient) -> None:
         "message": "graph store is closed", "locations": [{"line": 1, "column": 12}],
         "path": ["registerModel"], "extensions": {"code": "UNAVAILABLE"},
     }]}
-    health = client.get("/healthz")
-    assert health.status_code == 503
-    assert health.json() == {"status": "unavailable", "graph": "unavailable: graph store is closed", "blobs": "ok"}
+    for path in ("/readyz", "/healthz"):
+        health = client.get(path)
+        assert health.status_code == 503
+        assert health.json() == {"status": "unavailable", "graph": "unavailable: graph store is closed", "blobs": "ok"}
+    # Liveness asks no backend: a graph outage must not get a healthy pod restarted.
+    live = client.get("/livez")
+    assert (live.status_code, live.json()) == (200, {"status": "ok"})
 
 
 def test_mixed_errors_are_not_503(client: TestClient) -> None:

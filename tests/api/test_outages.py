@@ -44,6 +44,10 @@ def answer(client: TestClient) -> tuple[int, str | None]:
     return response.status_code, code
 
 
+def probes(client: TestClient) -> dict[str, int]:
+    return {path: client.get(path).status_code for path in ("/livez", "/readyz", "/healthz")}
+
+
 @pytest.mark.timeout(300)
 def test_neo4j_down_at_start_then_back_then_gone_then_back(tmp_path: Path, neo4j_state: Path) -> None:
     server_url("graph")  # the real-server suites' opt-out applies here too
@@ -53,14 +57,16 @@ def test_neo4j_down_at_start_then_back_then_gone_then_back(tmp_path: Path, neo4j
     graph = f"bolt://neo4j:{PASSWORD}@127.0.0.1:{port}"
     with TestClient(create_app(settings_for(tmp_path, graph_url=graph))) as client:
         assert answer(client) == (503, "UNAVAILABLE")
-        assert client.get("/healthz").status_code == 503
+        assert probes(client) == {"/livez": 200, "/readyz": 503, "/healthz": 503}
 
         services_sh(neo4j_state, port, "neo4j-start")
         assert answer(client) == (200, None)
-        assert client.get("/healthz").status_code == 200
+        assert probes(client) == {"/livez": 200, "/readyz": 200, "/healthz": 200}
 
         services_sh(neo4j_state, port, "neo4j-stop")
         assert answer(client) == (503, "UNAVAILABLE")
+        assert probes(client) == {"/livez": 200, "/readyz": 503, "/healthz": 503}
+        assert client.get("/readyz").json()["graph"].startswith("unavailable: ")
 
         services_sh(neo4j_state, port, "neo4j-start")
         assert answer(client) == (200, None)

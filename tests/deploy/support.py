@@ -38,3 +38,21 @@ def names_read_by_code() -> frozenset[str]:
 
 def prefixed(names: Iterable[str]) -> set[str]:
     return {name for name in names if _NAME.fullmatch(name)}
+
+
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}")
+
+
+def unpinned_reason(image: str) -> str | None:
+    """Why ``image`` is not pinned (None when it is): pinned means by a ``@sha256:`` digest,
+    or by a tag that is not ``latest``. ``host:5000/name`` has a port, not a tag."""
+    name, _, digest = image.partition("@")
+    if digest:
+        return None if _DIGEST.fullmatch("@" + digest) else f"{image}: malformed digest"
+    last = name.rsplit("/", 1)[-1]
+    if ":" not in last:
+        return f"{image}: no tag"
+    tag = last.rsplit(":", 1)[1]
+    if tag in ("", "latest"):
+        return f"{image}: tag {tag!r}"
+    return None

@@ -7,6 +7,7 @@ and the worker get is exactly what the code reads, pointing at the compose servi
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import subprocess
 import tomllib
@@ -22,7 +23,7 @@ from provgraph.blobs.s3 import S3BlobStore
 from provgraph.config import Settings
 from provgraph.graph.neo4j import Neo4jGraphStore
 
-from .support import REQUIRED, ROOT, S3_CREDENTIALS, names_read_by_code, prefixed
+from .support import REQUIRED, ROOT, S3_CREDENTIALS, names_read_by_code, prefixed, unpinned_reason
 
 COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
@@ -111,12 +112,39 @@ def test_composecheck_refuses_a_broken_file(composecheck: Path, tmp_path: Path, 
 def test_images(compose: dict[str, Any]) -> None:
     services = compose["services"]
     assert set(services) == {"neo4j", "minio", "provgraph", "worker"}
-    assert services["neo4j"]["image"].startswith("neo4j:5.26")
-    assert services["neo4j"]["image"].endswith("-community")
-    assert services["minio"]["image"].split(":")[0] == "minio/minio"
+    assert re.fullmatch(r"neo4j:5\.26\.\d+-community", services["neo4j"]["image"])
+    # minio/minio on Docker Hub is no longer served; quay.io keeps the last releases.
+    assert re.fullmatch(r"quay\.io/minio/minio:RELEASE\.\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ", services["minio"]["image"])
     for name in APP_SERVICES:
         assert services[name]["build"] == "."
         assert services[name]["image"] == services["provgraph"]["image"]
+
+
+def test_every_image_is_pinned(compose: dict[str, Any], resolved: dict[str, Any]) -> None:
+    """By a tag that is not ``latest`` or by digest, as written and as Compose resolves it;
+    the base images of the Dockerfile too."""
+    images = [service["image"] for service in compose["services"].values()]
+    images += [service["image"] for service in resolved["services"].values()]
+    images += [arg.split()[0] for op, arg in dockerfile_instructions() if op == "FROM"]
+    assert len(images) == 2 * 4 + 2
+    assert [unpinned_reason(image) for image in images] == [None] * len(images), images
+
+
+@pytest.mark.parametrize(
+    ("image", "reason"),
+    [
+        ("minio/minio", "minio/minio: no tag"),
+        ("neo4j:latest", "neo4j:latest: tag 'latest'"),
+        ("registry.example.com:5000/provgraph", "registry.example.com:5000/provgraph: no tag"),
+        ("neo4j@sha256:abc", "neo4j@sha256:abc: malformed digest"),
+        ("neo4j:5.26.31-community", None),
+        ("registry.example.com:5000/provgraph:0.1.0", None),
+        ("quay.io/minio/minio@sha256:" + "0" * 64, None),
+        ("neo4j:latest@sha256:" + "0" * 64, None),
+    ],
+)
+def test_unpinned_reason(image: str, reason: str | None) -> None:
+    assert unpinned_reason(image) == reason
 
 
 def test_neo4j(compose: dict[str, Any]) -> None:
@@ -159,7 +187,7 @@ def test_service_port_command_and_healthcheck(compose: dict[str, Any]) -> None:
     assert service["ports"] == ["${PROVGRAPH_PORT:-8000}:8000"]
     assert service["command"] == ["provgraph", "serve", "--host", "0.0.0.0", "--port", "8000"]
     check = healthcheck_command(service)
-    assert "http://127.0.0.1:8000/healthz" in check and "urlopen" in check
+    assert "http://127.0.0.1:8000/readyz" in check and "urlopen" in check
 
 
 def test_start_order_waits_for_health(compose: dict[str, Any]) -> None:
@@ -271,7 +299,7 @@ def test_dockerfile() -> None:
     user = ops["USER"].split(":")[0]
     assert user not in ("root", "0")
     assert ops["EXPOSE"] == "8000"
-    assert "/healthz" in ops["HEALTHCHECK"] and "urllib.request" in ops["HEALTHCHECK"]
+    assert "/livez" in ops["HEALTHCHECK"] and "urllib.request" in ops["HEALTHCHECK"]
     assert ops["CMD"] == '["provgraph", "serve", "--host", "0.0.0.0", "--port", "8000"]'
 
 
@@ -279,7 +307,7 @@ def test_image_gets_every_package_folder() -> None:
     """What pip needs to install provgraph is copied and not excluded by .dockerignore."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     folders = set(project["tool"]["setuptools"]["package-dir"].values())
-    needed = folders | {"pyproject.toml", project["project"]["readme"]}
+    needed = folders | {"pyproject.toml", project["project"]["readme"], *project["project"]["license-files"]}
     copied: set[str] = set()
     for op, arg in dockerfile_instructions():
         if op == "COPY" and not arg.startswith("--from"):

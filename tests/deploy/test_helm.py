@@ -23,7 +23,7 @@ from provgraph.blobs.s3 import S3BlobStore
 from provgraph.config import Settings
 from provgraph.graph.neo4j import Neo4jGraphStore
 
-from .support import REQUIRED, ROOT, S3_CREDENTIALS, names_read_by_code, prefixed
+from .support import REQUIRED, ROOT, S3_CREDENTIALS, names_read_by_code, prefixed, unpinned_reason
 
 CHART = ROOT / "helm" / "provgraph"
 HELM_SH = ROOT / "scripts" / "helm.sh"
@@ -248,8 +248,10 @@ def test_deployment_probes_ports_and_security(helm: Path) -> None:
     main = container(deployment)
     assert main["command"] == ["provgraph", "serve", "--host", "0.0.0.0", "--port", "8000"]
     assert main["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
-    for probe in ("livenessProbe", "readinessProbe"):
-        assert main[probe]["httpGet"] == {"path": "/healthz", "port": "http"}
+    # Liveness asks no backend (a Neo4j/S3 outage must not restart pods); readiness does.
+    assert main["livenessProbe"]["httpGet"] == {"path": "/livez", "port": "http"}
+    assert main["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert main["livenessProbe"]["failureThreshold"] >= 3
     pod = pod_spec(deployment)
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert pod["securityContext"]["runAsUser"] != 0
@@ -484,3 +486,40 @@ def test_blob_url_options(helm: Path) -> None:
     store = S3BlobStore.from_url(url)
     assert (store.part_size, store.concurrency, store.create_bucket) == (64 << 20, 8, True)
     assert urlsplit(url).netloc == "provgraph"
+
+
+# -- images ---------------------------------------------------------------------------
+
+
+def images_of(docs: list[dict[str, Any]]) -> list[str]:
+    return [c["image"] for d in workloads(docs) for c in [*pod_spec(d)["containers"], *pod_spec(d).get("initContainers", [])]]
+
+
+@pytest.mark.parametrize("overrides", [[], PRODUCTION, ["--set", "worker.deployment.enabled=true"]],
+                         ids=["defaults", "production", "worker-deployment"])
+def test_every_rendered_image_is_pinned(helm: Path, overrides: list[str]) -> None:
+    images = images_of(render(helm, *overrides))
+    assert images and all(image == f"provgraph:{chart_app_version()}" for image in images), images
+    assert [unpinned_reason(image) for image in images] == [None] * len(images)
+
+
+def test_image_digest_pins_by_content(helm: Path) -> None:
+    digest = "sha256:" + "ab" * 32
+    docs = render(helm, "--set", "image.repository=registry.example.com/provgraph", "--set", "image.tag=0.1.0",
+                  "--set", f"image.digest={digest}")
+    assert set(images_of(docs)) == {f"registry.example.com/provgraph:0.1.0@{digest}"}
+    assert unpinned_reason(images_of(docs)[0]) is None
+
+
+@pytest.mark.parametrize(("override", "message"), [("image.tag=latest", "/image/tag"),
+                                                   ("image.digest=sha256:abc", "/image/digest")])
+def test_lint_refuses_an_unpinned_image(helm: Path, override: str, message: str) -> None:
+    done = run_helm(helm, "lint", str(CHART), "--set", override)
+    assert done.returncode != 0, done.stdout
+    assert message in done.stdout + done.stderr
+
+
+def chart_app_version() -> str:
+    chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    version: str = chart["appVersion"]
+    return version

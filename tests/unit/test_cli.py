@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+import tomllib
+from importlib import metadata
+from pathlib import Path
+
 import pytest
 
 from provgraph import cli
@@ -37,3 +42,35 @@ def test_a_subcommand_is_required(capsys: pytest.CaptureFixture[str]) -> None:
         cli.main([])
     assert exit_.value.code == 2
     assert capsys.readouterr().err.endswith("error: the following arguments are required: command\n")
+
+
+def test_version_is_the_installed_distributions(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--version"])
+    assert exit_.value.code == 0
+    installed = metadata.version("provgraph")
+    assert capsys.readouterr().out == f"provgraph {installed}\n"
+    # The installed metadata is the project's current version, not a stale install.
+    project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    assert installed == project["project"]["version"]
+
+
+def test_version_when_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing(name: str) -> str:
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", missing)
+    assert cli.installed_version() == "unknown (not installed)"
+
+
+@pytest.mark.parametrize("missing", ["uvicorn"])
+def test_serve_without_the_server_extra_names_the_fix(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], missing: str
+) -> None:
+    monkeypatch.setitem(sys.modules, missing, None)  # import of it raises ImportError
+    for name in [m for m in sys.modules if m.startswith("provgraph.service")]:
+        monkeypatch.delitem(sys.modules, name)
+    assert cli.main(["serve"]) == 1
+    assert capsys.readouterr().err == (
+        f"provgraph serve: serve needs the server extra ({missing} is missing): pip install 'provgraph[server]'\n"
+    )

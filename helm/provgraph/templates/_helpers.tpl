@@ -43,6 +43,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{- define "provgraph.image" -}}
 {{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}
+{{- with .Values.image.digest }}@{{ . }}{{ end }}
 {{- end }}
 
 {{/* The chart's own Secret, holding whatever is not taken from an existing Secret. */}}
