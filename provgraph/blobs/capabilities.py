@@ -55,3 +55,15 @@ class PresignedUploads(Protocol):
     async def abort_upload(self, key: str, upload_id: str) -> None:
         """Drop an unfinished upload and its parts."""
         ...
+
+
+@runtime_checkable
+class ThreadWrites(Protocol):
+    """A staged write that may be fed from a worker thread (a local file): the content
+    layer then hashes and writes each batch in one thread per upload, so neither the
+    digest nor the disk holds up the event loop."""
+
+    def write_sync(self, chunk: bytes | memoryview) -> None:
+        """Append bytes, blocking; called from one thread at a time, in order. ``chunk``
+        may be a view over a buffer reused after the call returns: copy what is kept."""
+        ...

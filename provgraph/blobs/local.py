@@ -154,6 +154,12 @@ class LocalWriter:
         if len(self._buffer) >= CHUNK_SIZE:
             await self._flush()
 
+    def write_sync(self, chunk: bytes | memoryview) -> None:
+        # ``ThreadWrites``: the content layer's upload thread writes its batches directly.
+        if self._handle is None:
+            raise RuntimeError("write after commit or abort")
+        self._handle.write(chunk)
+
     async def commit(self) -> None:
         if self._handle is None:
             raise RuntimeError("commit after commit or abort")
