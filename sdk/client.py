@@ -9,6 +9,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from provgraph.ids import is_ulid, new_id
 from provgraph.sdk import artifacts, queries
+from provgraph.sdk.download import DownloadReport, Downloader
 from provgraph.sdk.errors import OfflineRead, Unreachable
 from provgraph.sdk.files import LocalFile, PathLike, collect
 from provgraph.sdk.hashing import DigestCache
@@ -59,6 +60,7 @@ class Client:
         self.transport = Transport(self.settings)
         self.cache = DigestCache(self.settings.cache_dir)
         self.uploader = Uploader(self.transport, self.cache, progress or terminal_bar)
+        self.downloader = Downloader(self.transport, self.cache, progress or terminal_bar)
         self.journal = Journal(self.settings.cache_dir)
         self.offline = self.settings.offline
         self.offline_fallback = offline_fallback
@@ -225,6 +227,15 @@ class Client:
     def files(self, ref: RefLike) -> list[FileInfo]:
         """Files of a dataset, model, evaluation or run, by path."""
         return artifacts.files(self, self.get(ref).id)
+
+    def download(self, ref: RefLike, dest: PathLike, concurrency: int | None = None) -> DownloadReport:
+        """Fetch the files of a dataset, model, evaluation or run into folder ``dest``
+        (by their paths in the artifact), each checked against its digest; files already
+        there and correct are skipped. Per-file outcomes; ``report.ok`` when none failed."""
+        files = self.files(ref)
+        if concurrency is not None:
+            self.downloader.concurrency = max(1, concurrency)
+        return self.downloader.download(files, Path(dest))
 
     def runs(self, project: str | None = None, name: str | None = None, status: str | None = None,
              limit: int = 1000) -> list[RunRecord]:
