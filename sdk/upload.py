@@ -4,7 +4,7 @@
    unchanged; otherwise the file is hashed in one streaming pass.
 2. ``HEAD`` asks whether the service already has those bytes: then nothing is sent.
 3. Otherwise a ``BlobSink`` streams them. ``PutSink`` (one streamed ``PUT``, restarted from
-   byte 0 after a broken connection: the service keeps nothing of an interrupted PUT) is
+   byte 0 after a broken connection: an interrupted PUT does not resume) is
    the path every backend offers; a sink for presigned multipart uploads can be chosen
    here by size once the service offers one.
 A file that changes while it is read is refused, before or after the transfer.
@@ -58,8 +58,9 @@ class PutSink:
             check_unchanged(path, ident, "uploaded")
             raise exc
         except Unavailable as exc:
-            raise Unavailable(f"{exc.message}. The service keeps nothing of an interrupted upload: "
-                              "run the same upload again to restart it") from None
+            raise Unavailable(f"{exc.message}. An upload through the service does not resume: run the same "
+                              "upload again to restart it from byte 0 (the service drops the partial bytes; "
+                              "parts left by a service crash are removed at its next start or `provgraph gc`)") from None
         check_unchanged(path, ident, "uploaded")
         return ident[0]
 

@@ -147,6 +147,9 @@ def _run(settings: Settings, config: WorkerConfig) -> int:
 def render(report: CycleReport) -> list[str]:
     """A few lines a person reads after ``--once``: what was checked, what is wrong."""
     lines = []
+    if report.adopted is not None and report.adopted.recorded:
+        lines.append(f"recorded {_count(len(report.adopted.recorded), 'blob')} found in storage without a Blob node "
+                     "(PENDING until verified)")
     if report.verify is not None:
         summary = report.verify.summary()
         statuses = ", ".join(f"{n} {s}" for s, n in summary["statuses"].items()) or "nothing due"

@@ -1,5 +1,6 @@
 """The long-running worker: every interval, one cycle — a verification pass over its
-shard, the lineage checks (shard 0 only, so N workers run them once), and garbage
+shard (after recording any stored blob that has no Blob node, see ``adopt``), the
+lineage checks (shard 0 only, so N workers run them once), and garbage
 collection when asked. ``once`` runs a single cycle, for cron jobs and Kubernetes Jobs.
 
 Workers keep no state of their own: everything they know is in the graph, so any number
@@ -24,6 +25,7 @@ from provgraph.config import Settings
 from provgraph.errors import Unavailable
 from provgraph.graph import GraphStore, open_graph_store
 from provgraph.verify import log_event
+from provgraph.workers.adopt import AdoptReport, record_unrecorded
 from provgraph.workers.gc import GcReport, collect_garbage
 from provgraph.workers.lineage import LineageReport, check_lineage
 from provgraph.workers.notify import Notifier
@@ -40,6 +42,7 @@ class WorkerConfig:
     bandwidth: int = 0
     verify: bool = True
     lineage: bool = True
+    adopt: bool = True
     gc: bool = False
     delete: bool = False
     grace: timedelta = timedelta(hours=24)
@@ -48,6 +51,7 @@ class WorkerConfig:
 
 @dataclass
 class CycleReport:
+    adopted: AdoptReport | None = None
     verify: PassReport | None = None
     lineage: LineageReport | None = None
     gc: GcReport | None = None
@@ -73,6 +77,9 @@ async def run_cycle(
     """One cycle; ``Unavailable`` (a store is down) ends it early."""
     report = CycleReport()
     shard = config.options.shard
+    if config.adopt and not config.options.quick:
+        # Before the pass, so the bytes it records PENDING are hashed this cycle.
+        report.adopted = await record_unrecorded(graph, content, shard)
     if config.verify:
         report.verify = await run_pass(graph, content, config.options, notifier, throttle)
     if config.lineage and shard.index == 0:

@@ -6,6 +6,7 @@ back to the plain ``BlobStore`` path, so no backend carries ``NotImplementedErro
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Callable, Protocol, Sequence, runtime_checkable
 
 
@@ -66,4 +67,20 @@ class ThreadWrites(Protocol):
     def write_sync(self, chunk: bytes | memoryview) -> None:
         """Append bytes, blocking; called from one thread at a time, in order. ``chunk``
         may be a view over a buffer reused after the call returns: copy what is kept."""
+        ...
+
+
+@runtime_checkable
+class IncompleteUploads(Protocol):
+    """A store whose unfinished multipart uploads keep their parts (billed, invisible to
+    listings) until aborted: a crash mid-upload leaves them behind (S3)."""
+
+    async def abort_stale_uploads(self, started_before: datetime) -> list[str]:
+        """Abort every unfinished upload under the store's prefix begun before
+        ``started_before``; the keys they were for, one entry per upload aborted."""
+        ...
+
+    async def uploaded_parts(self, key: str, upload_id: str) -> dict[int, tuple[str, int]]:
+        """Parts already stored of an unfinished upload: ``{number: (etag, size)}``;
+        ``NotFound`` when the upload is unknown (completed, aborted or never begun)."""
         ...

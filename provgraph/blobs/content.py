@@ -12,9 +12,10 @@ import contextlib
 import hashlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from typing import AsyncIterable, AsyncIterator
 
-from provgraph.blobs.capabilities import NativeHash, PresignedReads, ThreadWrites
+from provgraph.blobs.capabilities import IncompleteUploads, NativeHash, PresignedReads, ThreadWrites
 from provgraph.blobs.protocol import BlobStore, BlobWriter
 from provgraph.blobs.throttle import Throttle
 from provgraph.digest import Digest
@@ -100,6 +101,13 @@ class ContentStore:
     async def quarantine(self, digest: Digest) -> str | None:
         """Move the bytes of ``digest`` aside as evidence; their new key, or None."""
         return await self.store.quarantine(digest.key)
+
+    async def abort_stale_uploads(self, started_before: datetime) -> list[str]:
+        """Abort the backend's unfinished multipart uploads begun before ``started_before``
+        (``IncompleteUploads``; a crash mid-upload leaves their parts behind); the keys."""
+        if isinstance(self.store, IncompleteUploads):
+            return await self.store.abort_stale_uploads(started_before)
+        return []
 
     def presign_get(self, digest: Digest, expires_s: int) -> str | None:
         """A direct download URL when the backend offers ``PresignedReads``, else None."""
