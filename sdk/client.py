@@ -46,20 +46,23 @@ class Client:
     ``PROVGRAPH_OFFLINE=1``) every write goes to a local journal that ``provgraph sync``
     replays; with ``offline_fallback=True`` that happens once the service cannot be
     reached. ``progress`` makes byte progress bars (default: tqdm on a terminal only).
+    ``upload_concurrency`` (``PROVGRAPH_UPLOAD_CONCURRENCY``, 8) is the number of parts a
+    direct-to-S3 upload sends at once.
     """
 
     def __init__(
         self, url: str | None = None, token: str | None = None, *, project: str | None = None,
         offline: bool | None = None, offline_fallback: bool = False, cache_dir: PathLike | None = None,
         progress: BarFactory | None = None, timeout_s: float | None = None, retries: int | None = None,
+        upload_concurrency: int | None = None,
     ) -> None:
         given: dict[str, Any] = {"url": url.rstrip("/") if url else None, "token": token, "project": project,
                                  "offline": offline, "cache_dir": Path(cache_dir) if cache_dir else None,
-                                 "timeout_s": timeout_s, "retries": retries}
+                                 "timeout_s": timeout_s, "retries": retries, "upload_concurrency": upload_concurrency}
         self.settings = dataclasses.replace(ClientSettings.from_env(), **{k: v for k, v in given.items() if v is not None})
         self.transport = Transport(self.settings)
         self.cache = DigestCache(self.settings.cache_dir)
-        self.uploader = Uploader(self.transport, self.cache, progress or terminal_bar)
+        self.uploader = Uploader(self.transport, self.cache, progress or terminal_bar, self.settings.upload_concurrency)
         self.downloader = Downloader(self.transport, self.cache, progress or terminal_bar)
         self.journal = Journal(self.settings.cache_dir)
         self.offline = self.settings.offline
@@ -70,6 +73,7 @@ class Client:
         return self.settings.project
 
     def close(self) -> None:
+        self.uploader.close()
         self.transport.close()
         self.cache.close()
 

@@ -5,8 +5,9 @@
 2. ``HEAD`` asks whether the service already has those bytes: then nothing is sent.
 3. Otherwise a ``BlobSink`` streams them. ``PutSink`` (one streamed ``PUT``, restarted from
    byte 0 after a broken connection: an interrupted PUT does not resume) is
-   the path every backend offers; a sink for presigned multipart uploads can be chosen
-   here by size once the service offers one.
+   the path every backend offers. Files of ``DIRECT_MIN_BYTES`` or more go through
+   ``DirectSink`` instead (presigned multipart straight to S3, parallel, resumable) when
+   the service's store offers it; a 501 switches this uploader back to ``PutSink``.
 A file that changes while it is read is refused, before or after the transfer.
 """
 
@@ -17,12 +18,14 @@ from pathlib import Path
 from typing import Iterator, Protocol
 
 from provgraph.errors import BadInput, Unavailable
+from provgraph.sdk.direct import DirectSink, NoDirectUploads
 from provgraph.sdk.errors import FileChanged
 from provgraph.sdk.hashing import DigestCache, Identity, check_unchanged, hash_file, identity
 from provgraph.sdk.progress import BarFactory, silent_bar
 from provgraph.sdk.transport import Transport
 
 SEND_CHUNK = 1024 * 1024
+DIRECT_MIN_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -79,11 +82,17 @@ def _read(path: Path, size: int, bar: BarFactory) -> Iterator[bytes]:
 class Uploader:
     """Hash-once, ask-first uploads through one ``Transport``."""
 
-    def __init__(self, transport: Transport, cache: DigestCache, bar: BarFactory = silent_bar) -> None:
+    def __init__(self, transport: Transport, cache: DigestCache, bar: BarFactory = silent_bar,
+                 concurrency: int = 8) -> None:
         self.transport = transport
         self.cache = cache
         self.bar = bar
         self.sink: BlobSink = PutSink(transport)
+        self.direct: DirectSink | None = DirectSink(transport, cache.path.parent, concurrency)
+
+    def close(self) -> None:
+        if self.direct is not None:
+            self.direct.close()
 
     def digest(self, path: Path) -> tuple[str, Identity, int]:
         """(digest, identity, bytes read to get it): 0 bytes when the cache knew it."""
@@ -107,8 +116,17 @@ class Uploader:
         stored = self.transport.head_blob(digest, f"upload of {file}")
         if stored is not None:
             return UploadResult(file, digest, ident[0], 0, hashed, True)
-        sent = self.sink.send(file, digest, ident, self.bar)
+        sent = self._send(file, digest, ident)
         return UploadResult(file, digest, ident[0], sent, hashed, False)
+
+    def _send(self, file: Path, digest: str, ident: Identity) -> int:
+        if self.direct is not None and ident[0] >= DIRECT_MIN_BYTES:
+            try:
+                return self.direct.send(file, digest, ident, self.bar)
+            except NoDirectUploads:
+                self.direct.close()
+                self.direct = None  # this service takes bytes through PUT only
+        return self.sink.send(file, digest, ident, self.bar)
 
 
 __all__ = ["BlobSink", "FileChanged", "PutSink", "UploadResult", "Uploader"]

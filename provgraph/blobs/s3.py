@@ -263,6 +263,11 @@ class S3BlobStore:
         return pages
 
     def _list_parts(self, full_key: str, upload_id: str) -> dict[int, tuple[str, int]]:
+        # Some servers (S3Proxy) list no parts, rather than NoSuchUpload, for an upload
+        # that was aborted: ask whether it is still unfinished first.
+        listed = self._client.list_multipart_uploads(Bucket=self.bucket, Prefix=full_key).get("Uploads", [])
+        if not any(u["UploadId"] == upload_id and u["Key"] == full_key for u in listed):
+            raise ClientError({"Error": {"Code": "NoSuchUpload", "Message": upload_id}}, "ListParts")
         parts: dict[int, tuple[str, int]] = {}
         paginator = self._client.get_paginator("list_parts")
         for page in paginator.paginate(Bucket=self.bucket, Key=full_key, UploadId=upload_id):
