@@ -1,7 +1,9 @@
 """Uploading files as content-addressed blobs: hash once, ask first, stream the rest.
 
 1. The digest comes from the cache when the file's (path, size, mtime, inode) is
-   unchanged; otherwise the file is hashed in one streaming pass.
+   unchanged. A file of ``STREAM_MIN_BYTES`` or more that is not cached goes up in one
+   read, hashed while it is sent (``StreamSink``), where the service's store allows it;
+   otherwise the file is hashed in one streaming pass.
 2. ``HEAD`` asks whether the service already has those bytes: then nothing is sent.
 3. Otherwise a ``BlobSink`` streams them. ``PutSink`` (one streamed ``PUT``, restarted from
    byte 0 after a broken connection: an interrupted PUT does not resume) is
@@ -22,10 +24,13 @@ from provgraph.sdk.direct import DirectSink, NoDirectUploads
 from provgraph.sdk.errors import FileChanged
 from provgraph.sdk.hashing import DigestCache, Identity, check_unchanged, hash_file, identity
 from provgraph.sdk.progress import BarFactory, silent_bar
+from provgraph.sdk.stream import StreamSink
 from provgraph.sdk.transport import Transport
 
 SEND_CHUNK = 1024 * 1024
 DIRECT_MIN_BYTES = 8 * 1024 * 1024
+# Below this, hashing first and asking (HEAD) saves sending bytes the service already has.
+STREAM_MIN_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,7 @@ class Uploader:
         self.bar = bar
         self.sink: BlobSink = PutSink(transport)
         self.direct: DirectSink | None = DirectSink(transport, cache.path.parent, concurrency)
+        self.stream = StreamSink(transport)
 
     def close(self) -> None:
         if self.direct is not None:
@@ -112,12 +118,26 @@ class Uploader:
     def upload(self, path: Path | str) -> UploadResult:
         """Make sure the service stores the bytes of ``path``; see the module doc."""
         file = Path(path).absolute()
+        streamed = self.stream_if_unhashed(file)
+        if streamed is not None:
+            return streamed
         digest, ident, hashed = self.digest(file)
         stored = self.transport.head_blob(digest, f"upload of {file}")
         if stored is not None:
             return UploadResult(file, digest, ident[0], 0, hashed, True)
         sent = self._send(file, digest, ident)
         return UploadResult(file, digest, ident[0], sent, hashed, False)
+
+    def stream_if_unhashed(self, path: Path) -> UploadResult | None:
+        """Upload a large file whose digest is not cached in one read (``StreamSink``);
+        None (nothing done) for a small or cached file, or where the service cannot."""
+        file = path.absolute()
+        ident = identity(file)
+        if ident[0] < STREAM_MIN_BYTES or self.cache.get(file, ident) is not None or not self.stream.offered():
+            return None
+        digest, created = self.stream.send(file, ident, self.bar)  # hashed while it is sent
+        self.cache.put(file, ident, digest)
+        return UploadResult(file, digest, ident[0], ident[0], ident[0], not created)
 
     def _send(self, file: Path, digest: str, ident: Identity) -> int:
         if self.direct is not None and ident[0] >= DIRECT_MIN_BYTES:

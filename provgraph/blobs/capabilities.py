@@ -84,3 +84,26 @@ class IncompleteUploads(Protocol):
         """Parts already stored of an unfinished upload: ``{number: (etag, size)}``;
         ``NotFound`` when the upload is unknown (completed, aborted or never begun)."""
         ...
+
+
+class NamedLater(Protocol):
+    """A staged write whose key is chosen at commit (once the content's digest is known)."""
+
+    async def write(self, chunk: bytes) -> None: ...
+
+    async def commit_as(self, key: str) -> bool:
+        """Make the bytes visible at ``key``; False when ``key`` already held bytes
+        (first write wins: those stay, these are dropped)."""
+        ...
+
+    async def abort(self) -> None: ...
+
+
+@runtime_checkable
+class UnnamedWrites(Protocol):
+    """A store that can take bytes before their key is known (a local folder), so a
+    client can stream a file it has not hashed yet and learn its digest at the end."""
+
+    async def unnamed_writer(self) -> NamedLater:
+        """Start a staged write whose key ``commit_as`` names."""
+        ...

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import AsyncIterable, AsyncIterator
 
-from provgraph.blobs.capabilities import IncompleteUploads, NativeHash, PresignedReads, ThreadWrites
+from provgraph.blobs.capabilities import IncompleteUploads, NativeHash, NamedLater, PresignedReads, ThreadWrites, UnnamedWrites
 from provgraph.blobs.protocol import BlobStore, BlobWriter
 from provgraph.blobs.throttle import Throttle
 from provgraph.digest import Digest
@@ -68,6 +68,27 @@ class ContentStore:
             raise
         return PutResult(digest, size, created=True)
 
+    @property
+    def takes_unnamed(self) -> bool:
+        """Whether ``put_unnamed`` works on this backend (``UnnamedWrites``)."""
+        return isinstance(self.store, UnnamedWrites)
+
+    async def put_unnamed(self, chunks: AsyncIterable[bytes], expected_size: int | None = None) -> PutResult:
+        """Store bytes whose digest the caller does not know yet, under the digest they
+        have; ``BadInput`` (nothing kept) when they are not ``expected_size`` long. Only
+        when ``takes_unnamed``."""
+        assert isinstance(self.store, UnnamedWrites)
+        writer = await self.store.unnamed_writer()
+        try:
+            actual, size = await _hash(chunks, writer)
+            if expected_size is not None and size != expected_size:
+                raise BadInput(f"the upload is {size} bytes long, not {expected_size}")
+            created = await writer.commit_as(actual.key)
+        except BaseException:
+            await writer.abort()
+            raise
+        return PutResult(actual, size, created)
+
     async def stat(self, digest: Digest) -> int | None:
         """Size of the stored bytes of ``digest``, or None when absent."""
         info = await self.store.head(digest.key)
@@ -116,7 +137,7 @@ class ContentStore:
         return None
 
 
-async def _hash(chunks: AsyncIterable[bytes], writer: BlobWriter | None) -> tuple[Digest, int]:
+async def _hash(chunks: AsyncIterable[bytes], writer: BlobWriter | NamedLater | None) -> tuple[Digest, int]:
     """Digest and size of ``chunks``, written to ``writer`` as they pass. Hashing (and
     the write, for a ``ThreadWrites`` writer) runs in one worker thread per upload, one
     batch behind the event loop, which meanwhile receives the next batch."""

@@ -127,7 +127,14 @@ def test_a_store_without_direct_uploads_falls_back_to_put(
         service: Service, big: tuple[Path, bytes], tmp_path: Path) -> None:
     path, data = big
     with Client(service.url, cache_dir=tmp_path / "cache") as client:
+        client.uploader.digest(path)  # hashed already: no one-read stream, the direct path is tried
         result = client.upload_file(path)
         assert client.uploader.direct is None
     assert result.sent == SIZE
     assert httpx.get(f"{service.url}/blobs/sha256/{result.digest}").content == data
+
+
+def test_on_s3_the_one_read_stream_is_not_offered(s3_service: Service, tmp_path: Path) -> None:
+    assert httpx.head(f"{s3_service.url}/blobs/sha256").status_code == 501
+    with Client(s3_service.url, cache_dir=tmp_path / "cache") as client:
+        assert client.uploader.stream.offered() is False
