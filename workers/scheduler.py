@@ -10,6 +10,7 @@ can be started, stopped or killed at any time.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import signal
 import time
@@ -47,6 +48,7 @@ class WorkerConfig:
     delete: bool = False
     grace: timedelta = timedelta(hours=24)
     stuck_after: timedelta = timedelta(hours=24)
+    pending_interval_s: float = 30.0
 
 
 @dataclass
@@ -106,7 +108,26 @@ async def run_worker(settings: Settings, config: WorkerConfig) -> CycleReport:
                 report = CycleReport(errors=[exc.message])
             if config.once:
                 return report
-            await asyncio.sleep(max(0.0, config.interval_s - (time.monotonic() - started)))
+            await _wait_checking_pending(graph, content, config, notifier, throttle, started)
+
+
+def pending_options(options: PassOptions) -> PassOptions:
+    """A pass over PENDING blobs only (direct uploads awaiting their first hash)."""
+    return dataclasses.replace(options, quick=False, pending_only=True, limit=None)
+
+
+async def _wait_checking_pending(graph: GraphStore, content: ContentStore, config: WorkerConfig,
+                                 notifier: Notifier, throttle: Throttle, started: float) -> None:
+    """Sleep until the next cycle, verifying PENDING blobs every ``pending_interval_s``
+    meanwhile, so a direct upload is hashed within seconds rather than at the next cycle."""
+    while (left := config.interval_s - (time.monotonic() - started)) > 0:
+        await asyncio.sleep(min(left, config.pending_interval_s))
+        if left <= config.pending_interval_s:
+            return  # the next cycle is due: it checks PENDING blobs first anyway
+        try:
+            await run_pass(graph, content, pending_options(config.options), notifier, throttle)
+        except Unavailable as exc:
+            log_event(logging.ERROR, "pending_pass_failed", error=exc.message)
 
 
 async def serve_worker(settings: Settings, config: WorkerConfig) -> CycleReport:

@@ -164,7 +164,7 @@ def test_the_scheduler_cycles_until_stopped(urls: Urls, caplog: pytest.LogCaptur
 
     async def a_while() -> None:
         with pytest.raises(asyncio.TimeoutError):
-            await asyncio.wait_for(run_worker(settings, WorkerConfig(interval_s=0.3, lineage=False)), 1.0)
+            await asyncio.wait_for(run_worker(settings, WorkerConfig(interval_s=0.3, lineage=False, pending_interval_s=10.0)), 1.0)
 
     caplog.set_level("INFO", "provgraph")
     asyncio.run(a_while())

@@ -142,3 +142,22 @@ def test_service_start_up_aborts_stale_uploads(tmp_path: Path) -> None:
         with TestClient(create_app(Settings(graph_url=graph, blob_url=url, orphan_grace_hours=grace))) as http:
             assert http.get("/healthz").status_code == 200
         assert asyncio.run(unfinished()) == left
+
+
+async def test_a_pending_pass_hashes_pending_blobs_only(graph_store: GraphStore, content: ContentStore) -> None:
+    from provgraph.workers.passes import PassOptions
+    from provgraph.workers.scheduler import pending_options
+    from .world import upload
+
+    verified = await upload(graph_store, content, payload("verified on upload", 4_000))
+    pending = await _loose(content, "direct upload")
+    await graph_store.record_blob(pending, 5_000, BlobStatus.PENDING, utcnow(), "uploaded directly")
+    report = await run_pass(graph_store, content, pending_options(PassOptions()))
+    assert report.checked == 1 and report.statuses[BlobStatus.VERIFIED] == 1
+    nodes = await graph_store.get_nodes([pending.node_id, verified.node_id])
+    assert nodes[pending.node_id].props["status"] == BlobStatus.VERIFIED.value
+    assert [r.digest for r in report.findings] == []
+    again = await run_pass(graph_store, content, pending_options(PassOptions()))
+    assert again.checked == 0  # nothing PENDING left; the VERIFIED blob is not this pass's
+    full = await run_pass(graph_store, content)
+    assert full.checked == 2
