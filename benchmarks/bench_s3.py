@@ -1,5 +1,7 @@
 """The S3 blob store against plain boto3 on the same server: a 1 GiB blob stored
-(hashed, checksummed, multipart) and read back, vs ``upload_file`` / ``download_file``.
+(hashed, checksummed, multipart) and read back, vs ``upload_file`` / ``download_file``;
+and the SDK's upload of the same file through a service on that server (digest computed,
+parts presigned and sent straight to S3) vs ``upload_file`` again, side by side.
 Needs PROVGRAPH_BLOB_URL=s3://… and the AWS_* variables (``make services`` writes them)."""
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import boto3
 from botocore.config import Config
 
 from benchmarks.common import print_table, write_result
+from benchmarks.server import running_service
+from provgraph.sdk import Client
 from provgraph.blobs import open_blob_store
 from provgraph.blobs.content import ContentStore
 from provgraph.digest import Digest
@@ -81,6 +85,34 @@ async def provgraph_store(url: str, path: Path, digest: Digest, size: int) -> di
     return {"provgraph_store_mb_s": round(size / up / 1e6, 1), "provgraph_read_mb_s": round(size / down / 1e6, 1)}
 
 
+def sdk_vs_boto3(path: Path, url: str, bucket: str, size: int, work: Path) -> dict[str, float]:
+    """SDK upload (fresh digest cache: hashing included) and ``upload_file``, alternated."""
+    client = boto3_client()
+    env = {"PROVGRAPH_BLOB_URL": url}
+    sdk_s: list[float] = []
+    boto_s: list[float] = []
+    (work / "sdk-service").mkdir()
+    with running_service(work / "sdk-service", env=env) as (base, _):
+        for attempt in range(2):
+            os.sync()
+            start = time.perf_counter()
+            client.upload_file(str(path), bucket, f"bench/boto3-side-by-side-{attempt}")
+            boto_s.append(time.perf_counter() - start)
+            client.delete_object(Bucket=bucket, Key=f"bench/boto3-side-by-side-{attempt}")
+            os.sync()
+            with Client(base, cache_dir=work / f"cache-{attempt}") as sdk:
+                start = time.perf_counter()
+                result = sdk.upload_file(path)
+                sdk_s.append(time.perf_counter() - start)
+            assert result.sent == size, result
+            key = f"{urlsplit(url).path.strip('/')}/sha256/{result.digest[:2]}/{result.digest[2:4]}/{result.digest}"
+            client.delete_object(Bucket=bucket, Key=key)
+    sdk_best, boto_best = min(sdk_s), min(boto_s)
+    return {"sdk_direct_upload_mb_s": round(size / sdk_best / 1e6, 1),
+            "boto3_upload_side_by_side_mb_s": round(size / boto_best / 1e6, 1),
+            "sdk_vs_upload_file": round(boto_best / sdk_best, 2)}
+
+
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size-mb", type=int, default=1024)
@@ -98,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         query = "&".join(filter(None, [parts.query, "create_bucket=true"]))
         store_url = f"s3://{parts.netloc}{parts.path.rstrip('/')}/bench?{query}"
         figures.update(asyncio.run(provgraph_store(store_url, path, digest, size)))
+        sdk_url = f"s3://{parts.netloc}{parts.path.rstrip('/')}/bench-sdk?{query}"
+        figures.update(sdk_vs_boto3(path, sdk_url, bucket, size, Path(work)))
     figures["store_vs_upload_file"] = round(figures["provgraph_store_mb_s"] / figures["boto3_upload_mb_s"], 2)
     figures["read_vs_download_file"] = round(figures["provgraph_read_mb_s"] / figures["boto3_download_mb_s"], 2)
     rows = [(k, str(v), "target ≥ 0.8" if k.endswith("_file") else "MB/s") for k, v in figures.items()]

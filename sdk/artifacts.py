@@ -57,11 +57,12 @@ def register(client: Client, query: str, variables: dict[str, Any], local: list[
 
 
 def store_files(client: Client, local: list[LocalFile]) -> list[dict[str, Any]]:
-    digests = [client.uploader.digest(f.path)[:2] for f in local]  # hash all first: bad files fail early
-    verified: set[str] = set()
+    streamed = _stream_large(client, local)  # large unhashed files: sent as they are hashed
+    digests = [client.uploader.digest(f.path)[:2] for f in local]  # hash the rest first: bad files fail early
+    verified: set[str] = set(streamed)
     if not client.offline:
         try:
-            verified = _verified(client, [d for d, _ in digests])
+            verified |= _verified(client, [d for d, _ in digests if d not in verified])
         except Unreachable as exc:
             client._fall_back(exc)
     entries = []
@@ -70,6 +71,21 @@ def store_files(client: Client, local: list[LocalFile]) -> list[dict[str, Any]]:
             client.upload_file(file.path)
         entries.append({"path": file.rel, "digest": digest, "size": ident[0], "role": file.role})
     return entries
+
+
+def _stream_large(client: Client, local: list[LocalFile]) -> list[str]:
+    """Digests of the files uploaded in one read (see ``Uploader.stream_if_unhashed``)."""
+    if client.offline:
+        return []
+    done: list[str] = []
+    try:
+        for file in local:
+            result = client.uploader.stream_if_unhashed(file.path)
+            if result is not None:
+                done.append(result.digest)
+    except Unreachable as exc:
+        client._fall_back(exc)
+    return done
 
 
 def _verified(client: Client, digests: list[str]) -> set[str]:

@@ -9,6 +9,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from provgraph.ids import is_ulid, new_id
 from provgraph.sdk import artifacts, queries
+from provgraph.sdk.download import DownloadReport, Downloader
 from provgraph.sdk.errors import OfflineRead, Unreachable
 from provgraph.sdk.files import LocalFile, PathLike, collect
 from provgraph.sdk.hashing import DigestCache
@@ -47,20 +48,24 @@ class Client:
     ``PROVGRAPH_OFFLINE=1``) every write goes to a local journal that ``provgraph sync``
     replays; with ``offline_fallback=True`` that happens once the service cannot be
     reached. ``progress`` makes byte progress bars (default: tqdm on a terminal only).
+    ``upload_concurrency`` (``PROVGRAPH_UPLOAD_CONCURRENCY``, 8) is the number of parts a
+    direct-to-S3 upload sends at once.
     """
 
     def __init__(
         self, url: str | None = None, token: str | None = None, *, project: str | None = None,
         offline: bool | None = None, offline_fallback: bool = False, cache_dir: PathLike | None = None,
         progress: BarFactory | None = None, timeout_s: float | None = None, retries: int | None = None,
+        upload_concurrency: int | None = None,
     ) -> None:
         given: dict[str, Any] = {"url": url.rstrip("/") if url else None, "token": token, "project": project,
                                  "offline": offline, "cache_dir": Path(cache_dir) if cache_dir else None,
-                                 "timeout_s": timeout_s, "retries": retries}
+                                 "timeout_s": timeout_s, "retries": retries, "upload_concurrency": upload_concurrency}
         self.settings = dataclasses.replace(ClientSettings.from_env(), **{k: v for k, v in given.items() if v is not None})
         self.transport = Transport(self.settings)
         self.cache = DigestCache(self.settings.cache_dir)
-        self.uploader = Uploader(self.transport, self.cache, progress or terminal_bar)
+        self.uploader = Uploader(self.transport, self.cache, progress or terminal_bar, self.settings.upload_concurrency)
+        self.downloader = Downloader(self.transport, self.cache, progress or terminal_bar)
         self.journal = Journal(self.settings.cache_dir)
         self.offline = self.settings.offline
         self.offline_fallback = offline_fallback
@@ -70,6 +75,7 @@ class Client:
         return self.settings.project
 
     def close(self) -> None:
+        self.uploader.close()
         self.transport.close()
         self.cache.close()
 
@@ -234,6 +240,15 @@ class Client:
     def files(self, ref: RefLike) -> list[FileInfo]:
         """Files of a dataset, model, evaluation or run, by path."""
         return artifacts.files(self, self.get(ref).id)
+
+    def download(self, ref: RefLike, dest: PathLike, concurrency: int | None = None) -> DownloadReport:
+        """Fetch the files of a dataset, model, evaluation or run into folder ``dest``
+        (by their paths in the artifact), each checked against its digest; files already
+        there and correct are skipped. Per-file outcomes; ``report.ok`` when none failed."""
+        files = self.files(ref)
+        if concurrency is not None:
+            self.downloader.concurrency = max(1, concurrency)
+        return self.downloader.download(files, Path(dest))
 
     def runs(self, project: str | None = None, name: str | None = None, status: str | None = None,
              limit: int = 1000) -> list[RunRecord]:

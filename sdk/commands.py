@@ -50,6 +50,23 @@ def upload(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pull_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("ref", metavar="REF", help="a dataset, model, evaluation or run")
+    parser.add_argument("dest", metavar="DIR", help="folder to write the files into")
+    parser.add_argument("--concurrency", type=int, default=4, help="files fetched at once (default 4)")
+
+
+def pull(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        report = client.download(args.ref, args.dest, args.concurrency)
+    for outcome in report.files:
+        if outcome.state == "failed":
+            print(f"failed      {outcome.path}: {outcome.error}")
+    print(f"{report.count('downloaded')} downloaded, {report.count('skipped')} already present and correct, "
+          f"{report.count('failed')} failed, into {report.dest}")
+    return 0 if report.ok else 1
+
+
 def _lineage_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("ref", metavar="REF")
     parser.add_argument("--direction", choices=("up", "down", "both"), default="up")
@@ -157,6 +174,8 @@ def sync(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Spec] = {
     "upload": ("upload files (hashed once, skipped when stored)", _with_common(_upload_options), upload),
+    "pull": ("download an artifact's files into a folder, verified against their digests",
+             _with_common(_pull_options), pull),
     "lineage": ("show where an artifact came from (or what derives from it)", _with_common(_lineage_options), lineage),
     "path": ("a shortest path between two artifacts, and which way it goes", _with_common(_path_options), path),
     "describe": ("describe an artifact in one sentence", _with_common(_describe_options), describe),

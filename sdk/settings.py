@@ -20,8 +20,9 @@ class ClientSettings:
 
     ``PROVGRAPH_URL`` (default ``http://127.0.0.1:8000``), ``PROVGRAPH_TOKEN``,
     ``PROVGRAPH_PROJECT`` (default ``default``), ``PROVGRAPH_OFFLINE=1`` (journal every
-    write locally; ``provgraph sync`` replays it) and ``PROVGRAPH_CACHE_DIR`` (digest cache
-    and offline journal; default ``~/.cache/provgraph``).
+    write locally; ``provgraph sync`` replays it), ``PROVGRAPH_CACHE_DIR`` (digest cache,
+    offline journal and resume journal of direct uploads; default ``~/.cache/provgraph``)
+    and ``PROVGRAPH_UPLOAD_CONCURRENCY`` (parts sent at once by a direct upload; 8).
     """
 
     url: str = DEFAULT_URL
@@ -31,6 +32,7 @@ class ClientSettings:
     cache_dir: Path = Path("~/.cache/provgraph").expanduser()
     timeout_s: float = 60.0
     retries: int = 4
+    upload_concurrency: int = 8
 
     def __repr__(self) -> str:
         token = "**********" if self.token else None
@@ -45,6 +47,7 @@ class ClientSettings:
             project=env.get("PROVGRAPH_PROJECT") or "default",
             offline=_flag(env, "PROVGRAPH_OFFLINE"),
             cache_dir=_cache_dir(env),
+            upload_concurrency=_positive(env, "PROVGRAPH_UPLOAD_CONCURRENCY", 8),
         )
 
 
@@ -55,6 +58,15 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
     if raw in _FALSE:
         return False
     raise ConfigError(f"{name}={env[name]!r} is not a boolean: use 1 or 0")
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= 256:
+        raise ConfigError(f"{name}={raw!r} is not a whole number from 1 to 256")
+    return int(raw)
 
 
 def _cache_dir(env: Mapping[str, str]) -> Path:

@@ -12,6 +12,7 @@ through ``request.app.state.services``.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import AsyncIterator, Awaitable
 
@@ -24,6 +25,8 @@ from provgraph.blobs import open_blob_store
 from provgraph.blobs.content import ContentStore
 from provgraph.config import Settings, redact_url
 from provgraph.digest import digest_of_bytes
+from provgraph.errors import ProvgraphError
+from provgraph.ids import utcnow
 from provgraph.graph import GraphStore, open_graph_store
 from provgraph.registry import Limits, Registry
 from provgraph.schema import schema
@@ -48,6 +51,7 @@ async def open_services(settings: Settings, graph: GraphStore | None = None) -> 
         content = ContentStore(open_blob_store(settings.blob_url))
         await content.open()
         stack.push_async_callback(content.close)
+        await abort_stale_uploads(content, settings)
         yield Services(
             settings=settings,
             graph=graph,
@@ -55,6 +59,20 @@ async def open_services(settings: Settings, graph: GraphStore | None = None) -> 
             registry=Registry(graph, Limits(settings.max_json_bytes, settings.max_files)),
             auth=Auth(settings.auth_tokens),
         )
+
+
+async def abort_stale_uploads(content: ContentStore, settings: Settings) -> None:
+    """Drop the multipart uploads a crash left behind (older than the orphan grace
+    period, so a live client's resumable upload survives); failing only logs."""
+    cutoff = utcnow() - timedelta(hours=settings.orphan_grace_hours)
+    try:
+        keys = await content.abort_stale_uploads(cutoff)
+    except ProvgraphError as exc:
+        logger.warning("could not abort stale multipart uploads: %s", exc.message)
+        return
+    if keys:
+        logger.warning("aborted %d unfinished multipart uploads older than %s h: %s", len(keys),
+                       settings.orphan_grace_hours, ", ".join(keys[:10]))
 
 
 async def _check(probe: Awaitable[object], part: str) -> str:

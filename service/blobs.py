@@ -2,6 +2,9 @@
 
 PUT hashes while storing and refuses bytes that do not match the digest; GET streams
 (or redirects to a presigned URL when the backend offers one); HEAD answers the size.
+``POST /blobs/sha256`` takes bytes whose digest the client does not know yet and answers
+the digest they have (the SDK hashes as it sends and compares: one read of the file);
+501 on a store that needs the key before the first byte (S3: use direct uploads there).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from provgraph.ids import utcnow
 from provgraph.model import BlobStatus
 from provgraph.services import Services
 from provgraph.service.errors import error_response
+from provgraph.service.uploads import Unsupported
 
 PRESIGN_EXPIRES_S = 300
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)", re.ASCII)
@@ -45,9 +49,7 @@ async def blob_endpoint(request: Request) -> Response:
 
 
 async def put_blob(request: Request, services: Services, digest: Digest) -> Response:
-    length = request.headers.get("content-length")
-    expected = int(length) if length is not None and length.isdigit() else None
-    result = await services.content.put_stream(digest, request.stream(), expected)
+    result = await services.content.put_stream(digest, request.stream(), _length(request))
     if result.created or not await services.graph.get_nodes([digest.node_id]):
         # A repeated PUT checks the client's bytes, not the stored ones: it only records
         # a Blob node that is missing, never overwrites a worker's verdict.
@@ -56,6 +58,32 @@ async def put_blob(request: Request, services: Services, digest: Digest) -> Resp
         )
     body = {"digest": digest.hex, "size": result.size, "created": result.created}
     return JSONResponse(body, status_code=201 if result.created else 200)
+
+
+async def post_blob(request: Request) -> Response:
+    """``POST``: store unnamed bytes; ``HEAD``: 204 when this store takes them, else 501."""
+    services: Services = request.app.state.services
+    try:
+        services.auth.authenticate(request.headers.get("authorization"))
+        if not services.content.takes_unnamed:
+            raise Unsupported("this blob store needs the digest first: PUT /blobs/sha256/{digest}")
+        if request.method == "HEAD":
+            return Response(status_code=204)
+        result = await services.content.put_unnamed(request.stream(), _length(request))
+        if result.created or not await services.graph.get_nodes([result.digest.node_id]):
+            await services.graph.record_blob(
+                result.digest, result.size, BlobStatus.VERIFIED, utcnow(), "hashed on upload")
+    except ClientDisconnect:
+        return error_response(BadInput("the client disconnected before the upload finished"))
+    except Exception as exc:
+        return error_response(exc)
+    body = {"digest": result.digest.hex, "size": result.size, "created": result.created}
+    return JSONResponse(body, status_code=201 if result.created else 200)
+
+
+def _length(request: Request) -> int | None:
+    length = request.headers.get("content-length")
+    return int(length) if length is not None and length.isdigit() else None
 
 
 async def head_blob(request: Request, services: Services, digest: Digest) -> Response:
@@ -124,5 +152,6 @@ def _headers(digest: Digest, length: int) -> dict[str, str]:
 HANDLERS: dict[str, Handler] = {"PUT": put_blob, "GET": get_blob, "HEAD": head_blob}
 
 routes: list[Route] = [
+    Route("/blobs/sha256", post_blob, methods=["POST", "HEAD"]),
     Route("/blobs/sha256/{digest}", blob_endpoint, methods=["PUT", "GET", "HEAD"]),
 ]

@@ -2,7 +2,10 @@
 
 ``POST /blobs/sha256/{digest}/uploads`` with ``{"size": N}`` answers the part URLs (or
 ``{"exists": true}``); the client PUTs each part and posts the ETags to
-``…/uploads/{id}/complete``; ``DELETE …/uploads/{id}`` abandons it. The service never
+``…/uploads/{id}/complete``; ``DELETE …/uploads/{id}`` abandons it. ``POST
+…/uploads/{id}/resume`` with ``{"size": N}`` answers fresh part URLs and the parts storage
+already holds (``uploaded``: number, ETag, size), so a client resumes after a broken
+connection or a restart without sending those again; 404 once the upload is gone. The service never
 sees these bytes, so the blob is recorded ``PENDING`` until a worker has hashed them.
 A store without presigned multipart answers 501: use ``PUT /blobs/sha256/{digest}``.
 """
@@ -17,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from provgraph import validate
-from provgraph.blobs.capabilities import PresignedUploads
+from provgraph.blobs.capabilities import IncompleteUploads, PresignedUploads
 from provgraph.digest import Digest
 from provgraph.errors import BadInput, ProvgraphError
 from provgraph.ids import utcnow
@@ -53,10 +56,7 @@ async def _json(request: Request) -> dict[str, Any]:
 
 async def start(request: Request, services: Services, digest: Digest) -> Response:
     store = _store(services)
-    size = (await _json(request)).get("size")
-    if not isinstance(size, int) or isinstance(size, bool):
-        raise BadInput("size must be an integer number of bytes")
-    validate.size(size)
+    size = await _size(request)
     if await services.content.stat(digest) is not None:
         return JSONResponse({"exists": True})
     parts = max(1, math.ceil(size / store.part_size))
@@ -66,6 +66,28 @@ async def start(request: Request, services: Services, digest: Digest) -> Respons
     urls = [{"partNumber": n, "url": store.presign_part(digest.key, upload_id, n, PART_URL_EXPIRES_S)}
             for n in range(1, parts + 1)]
     return JSONResponse({"uploadId": upload_id, "partSize": store.part_size, "parts": urls}, status_code=201)
+
+
+async def resume(request: Request, services: Services, digest: Digest) -> Response:
+    store = _store(services)
+    if not isinstance(store, IncompleteUploads):
+        raise Unsupported("this blob store cannot list the parts of an unfinished upload")
+    size = await _size(request)
+    upload_id = request.path_params["upload_id"]
+    done = await store.uploaded_parts(digest.key, upload_id)
+    parts = max(1, math.ceil(size / store.part_size))
+    urls = [{"partNumber": n, "url": store.presign_part(digest.key, upload_id, n, PART_URL_EXPIRES_S)}
+            for n in range(1, parts + 1) if n not in done]
+    uploaded = [{"partNumber": n, "etag": etag, "size": length} for n, (etag, length) in sorted(done.items())]
+    return JSONResponse({"uploadId": upload_id, "partSize": store.part_size, "parts": urls, "uploaded": uploaded})
+
+
+async def _size(request: Request) -> int:
+    size = (await _json(request)).get("size")
+    if not isinstance(size, int) or isinstance(size, bool):
+        raise BadInput("size must be an integer number of bytes")
+    validate.size(size)
+    return size
 
 
 async def complete(request: Request, services: Services, digest: Digest) -> Response:
@@ -97,6 +119,8 @@ async def endpoint(request: Request) -> Response:
             return await start(request, services, digest)
         if request.method == "DELETE":
             return await abort(request, services, digest)
+        if request.url.path.endswith("/resume"):
+            return await resume(request, services, digest)
         return await complete(request, services, digest)
     except Exception as exc:
         return error_response(exc)
@@ -105,5 +129,6 @@ async def endpoint(request: Request) -> Response:
 routes = [
     Route("/blobs/sha256/{digest}/uploads", endpoint, methods=["POST"]),
     Route("/blobs/sha256/{digest}/uploads/{upload_id}/complete", endpoint, methods=["POST"]),
+    Route("/blobs/sha256/{digest}/uploads/{upload_id}/resume", endpoint, methods=["POST"]),
     Route("/blobs/sha256/{digest}/uploads/{upload_id}", endpoint, methods=["DELETE"]),
 ]

@@ -75,6 +75,8 @@ def configure_worker(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true", help="check existence and size only (HEAD), no re-hash")
     parser.add_argument("--interval", type=_seconds, metavar="S",
                         help="seconds between cycle starts (PROVGRAPH_WORKER_INTERVAL, default 3600)")
+    parser.add_argument("--pending-interval", type=_seconds, default=30.0, metavar="S",
+                        help="between cycles, hash PENDING blobs (direct uploads) every S seconds (default 30)")
     parser.add_argument("--batch", type=_positive, metavar="N", help="blobs per batch (PROVGRAPH_WORKER_BATCH, default 100)")
     parser.add_argument("--bandwidth", type=_rate, metavar="BYTES_PER_S",
                         help="read at most this many bytes/s, e.g. 50M (PROVGRAPH_WORKER_BANDWIDTH; 0: no limit)")
@@ -116,6 +118,7 @@ def run_worker(args: argparse.Namespace) -> int:
         once=args.once, bandwidth=settings.worker_bandwidth if args.bandwidth is None else args.bandwidth,
         lineage=not args.no_lineage, gc=args.gc, delete=args.delete, grace=_grace(args, settings),
         stuck_after=timedelta(hours=settings.stuck_run_hours),
+        pending_interval_s=args.pending_interval,
     )
     return _run(settings, config)
 
@@ -147,6 +150,9 @@ def _run(settings: Settings, config: WorkerConfig) -> int:
 def render(report: CycleReport) -> list[str]:
     """A few lines a person reads after ``--once``: what was checked, what is wrong."""
     lines = []
+    if report.adopted is not None and report.adopted.recorded:
+        lines.append(f"recorded {_count(len(report.adopted.recorded), 'blob')} found in storage without a Blob node "
+                     "(PENDING until verified)")
     if report.verify is not None:
         summary = report.verify.summary()
         statuses = ", ".join(f"{n} {s}" for s, n in summary["statuses"].items()) or "nothing due"

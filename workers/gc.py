@@ -8,7 +8,10 @@ with the graph's Blob nodes (by id), so memory stays flat for any store size:
   reported and, only with ``delete``, removed (its unreferenced Blob node with it);
 - a referenced Blob node without bytes is reported (MISSING, or PENDING: never uploaded);
 - an unreferenced Blob node without bytes is reported, and removed with ``delete``;
-- a key under ``sha256/`` that is not a digest's key is reported, never touched.
+- a key under ``sha256/`` that is not a digest's key, or any key under the blob prefix
+  outside ``sha256/`` (``tmp/`` and ``quarantine/`` excepted), is reported, never touched;
+- unfinished multipart uploads older than the grace period (a crash mid-upload leaves
+  their parts stored, invisible and billed) are aborted, in either mode.
 
 Deletion re-checks references atomically (``delete_unreferenced_blobs``) right before
 the bytes go; a registration landing in between is logged as an error naming the digest.
@@ -57,12 +60,13 @@ class GcReport:
     gone_count: int = 0
     empty_nodes: int = 0
     foreign: list[str] = field(default_factory=list)
+    aborted_uploads: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         return {"shard": str(self.shard), "objects": self.objects, "orphans": self.orphan_count,
                 "young_orphans": self.young_orphans, "deleted": self.deleted_count,
                 "referenced_without_bytes": self.gone_count, "unreferenced_nodes_without_bytes": self.empty_nodes,
-                "foreign_keys": len(self.foreign), "mode": "delete" if self.delete else "report"}
+                "foreign_keys": len(self.foreign), "aborted_uploads": len(self.aborted_uploads), "mode": "delete" if self.delete else "report"}
 
 
 def digest_of_key(key: str) -> Digest | None:
@@ -80,7 +84,7 @@ async def collect_garbage(
     cutoff = (now or utcnow()) - grace
     doomed: list[Orphan] = []
     empty: list[Digest] = []
-    async for info, node, refs in _joined(graph, content, shard, report):
+    async for info, node, refs in joined(graph, content, shard, report):
         if info is not None and refs == 0:
             if info.modified > cutoff:
                 report.young_orphans += 1
@@ -106,6 +110,11 @@ async def collect_garbage(
             doomed, empty = [], []
     if delete:
         await _delete(graph, content, doomed, empty, report)
+    if shard.index == 0:  # one shard does the store-wide part
+        await _outside(content, report)
+        report.aborted_uploads = await content.abort_stale_uploads(cutoff)
+        for key in report.aborted_uploads:
+            log_event(logging.WARNING, "stale_upload_aborted", key=key)
     log_event(logging.INFO, "gc_finished", **report.summary())
     return report
 
@@ -121,10 +130,11 @@ def _digest(info: ObjectInfo) -> Digest:
     return digest
 
 
-async def _joined(
+async def joined(
     graph: GraphStore, content: ContentStore, shard: Shard, report: GcReport
 ) -> AsyncIterator[tuple[ObjectInfo | None, Node | None, int]]:
-    """(object, Blob node, references) for every digest of the shard, by digest."""
+    """(object, Blob node, references) for every digest of the shard, by digest (also
+    used by ``adopt`` to find objects without a node)."""
     objects, blobs = _objects(content, shard, report), _blobs(graph, shard)
     obj, blob = await anext(objects, None), await anext(blobs, None)
     while obj is not None or blob is not None:
@@ -154,6 +164,14 @@ async def _objects(content: ContentStore, shard: Shard, report: GcReport) -> Asy
             elif shard.contains(digest.hex):
                 report.objects += 1
                 yield info
+
+
+async def _outside(content: ContentStore, report: GcReport) -> None:
+    """Keys under the blob prefix but outside ``sha256/``: not provgraph's, reported."""
+    async for info in content.store.list(""):
+        if not info.key.startswith("sha256/"):
+            _keep(report.foreign, info.key)
+            log_event(logging.WARNING, "foreign_object", key=info.key)
 
 
 def _prefixes(shard: Shard) -> list[str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import itertools
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -46,7 +47,8 @@ class PassOptions:
     ``quarantine`` moves bytes proven corrupt (a full re-hash that does not match) to
     ``quarantine/`` so that good bytes can be uploaded again; by default they stay put.
     ``recheck_after`` skips blobs fully checked that recently (0: check every blob);
-    PENDING blobs are checked by every pass whatever it says.
+    PENDING blobs are checked by every pass whatever it says; ``pending_only`` checks
+    nothing else (the worker's short passes between cycles, for direct uploads).
     """
 
     shard: Shard = Shard()
@@ -56,6 +58,7 @@ class PassOptions:
     quarantine: bool = False
     limit: int | None = None
     recheck_after: timedelta = timedelta(0)
+    pending_only: bool = False
 
 
 @dataclass
@@ -134,10 +137,16 @@ async def _batches(graph: GraphStore, options: PassOptions, started: datetime) -
             after = blobs[-1].id if blobs else after
         else:
             blobs = await graph.blobs_due(options.shard, started, started - options.recheck_after, size)
+            if options.pending_only:  # PENDING ones come first: stop at the first other
+                blobs = list(itertools.takewhile(_is_pending, blobs))
         if not blobs:
             return
         remaining = None if remaining is None else remaining - len(blobs)
         yield blobs
+
+
+def _is_pending(blob: Node) -> bool:
+    return blob.props.get("status") == BlobStatus.PENDING.value
 
 
 async def _check_all(

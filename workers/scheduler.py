@@ -1,5 +1,6 @@
 """The long-running worker: every interval, one cycle — a verification pass over its
-shard, the lineage checks (shard 0 only, so N workers run them once), and garbage
+shard (after recording any stored blob that has no Blob node, see ``adopt``), the
+lineage checks (shard 0 only, so N workers run them once), and garbage
 collection when asked. ``once`` runs a single cycle, for cron jobs and Kubernetes Jobs.
 
 Workers keep no state of their own: everything they know is in the graph, so any number
@@ -9,6 +10,7 @@ can be started, stopped or killed at any time.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import signal
 import time
@@ -24,6 +26,7 @@ from provgraph.config import Settings
 from provgraph.errors import Unavailable
 from provgraph.graph import GraphStore, open_graph_store
 from provgraph.verify import log_event
+from provgraph.workers.adopt import AdoptReport, record_unrecorded
 from provgraph.workers.gc import GcReport, collect_garbage
 from provgraph.workers.lineage import LineageReport, check_lineage
 from provgraph.workers.notify import Notifier
@@ -40,14 +43,17 @@ class WorkerConfig:
     bandwidth: int = 0
     verify: bool = True
     lineage: bool = True
+    adopt: bool = True
     gc: bool = False
     delete: bool = False
     grace: timedelta = timedelta(hours=24)
     stuck_after: timedelta = timedelta(hours=24)
+    pending_interval_s: float = 30.0
 
 
 @dataclass
 class CycleReport:
+    adopted: AdoptReport | None = None
     verify: PassReport | None = None
     lineage: LineageReport | None = None
     gc: GcReport | None = None
@@ -73,6 +79,9 @@ async def run_cycle(
     """One cycle; ``Unavailable`` (a store is down) ends it early."""
     report = CycleReport()
     shard = config.options.shard
+    if config.adopt and not config.options.quick:
+        # Before the pass, so the bytes it records PENDING are hashed this cycle.
+        report.adopted = await record_unrecorded(graph, content, shard)
     if config.verify:
         report.verify = await run_pass(graph, content, config.options, notifier, throttle)
     if config.lineage and shard.index == 0:
@@ -99,7 +108,26 @@ async def run_worker(settings: Settings, config: WorkerConfig) -> CycleReport:
                 report = CycleReport(errors=[exc.message])
             if config.once:
                 return report
-            await asyncio.sleep(max(0.0, config.interval_s - (time.monotonic() - started)))
+            await _wait_checking_pending(graph, content, config, notifier, throttle, started)
+
+
+def pending_options(options: PassOptions) -> PassOptions:
+    """A pass over PENDING blobs only (direct uploads awaiting their first hash)."""
+    return dataclasses.replace(options, quick=False, pending_only=True, limit=None)
+
+
+async def _wait_checking_pending(graph: GraphStore, content: ContentStore, config: WorkerConfig,
+                                 notifier: Notifier, throttle: Throttle, started: float) -> None:
+    """Sleep until the next cycle, verifying PENDING blobs every ``pending_interval_s``
+    meanwhile, so a direct upload is hashed within seconds rather than at the next cycle."""
+    while (left := config.interval_s - (time.monotonic() - started)) > 0:
+        await asyncio.sleep(min(left, config.pending_interval_s))
+        if left <= config.pending_interval_s:
+            return  # the next cycle is due: it checks PENDING blobs first anyway
+        try:
+            await run_pass(graph, content, pending_options(config.options), notifier, throttle)
+        except Unavailable as exc:
+            log_event(logging.ERROR, "pending_pass_failed", error=exc.message)
 
 
 async def serve_worker(settings: Settings, config: WorkerConfig) -> CycleReport:

@@ -6,6 +6,7 @@ back to the plain ``BlobStore`` path, so no backend carries ``NotImplementedErro
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Callable, Protocol, Sequence, runtime_checkable
 
 
@@ -54,4 +55,55 @@ class PresignedUploads(Protocol):
 
     async def abort_upload(self, key: str, upload_id: str) -> None:
         """Drop an unfinished upload and its parts."""
+        ...
+
+
+@runtime_checkable
+class ThreadWrites(Protocol):
+    """A staged write that may be fed from a worker thread (a local file): the content
+    layer then hashes and writes each batch in one thread per upload, so neither the
+    digest nor the disk holds up the event loop."""
+
+    def write_sync(self, chunk: bytes | memoryview) -> None:
+        """Append bytes, blocking; called from one thread at a time, in order. ``chunk``
+        may be a view over a buffer reused after the call returns: copy what is kept."""
+        ...
+
+
+@runtime_checkable
+class IncompleteUploads(Protocol):
+    """A store whose unfinished multipart uploads keep their parts (billed, invisible to
+    listings) until aborted: a crash mid-upload leaves them behind (S3)."""
+
+    async def abort_stale_uploads(self, started_before: datetime) -> list[str]:
+        """Abort every unfinished upload under the store's prefix begun before
+        ``started_before``; the keys they were for, one entry per upload aborted."""
+        ...
+
+    async def uploaded_parts(self, key: str, upload_id: str) -> dict[int, tuple[str, int]]:
+        """Parts already stored of an unfinished upload: ``{number: (etag, size)}``;
+        ``NotFound`` when the upload is unknown (completed, aborted or never begun)."""
+        ...
+
+
+class NamedLater(Protocol):
+    """A staged write whose key is chosen at commit (once the content's digest is known)."""
+
+    async def write(self, chunk: bytes) -> None: ...
+
+    async def commit_as(self, key: str) -> bool:
+        """Make the bytes visible at ``key``; False when ``key`` already held bytes
+        (first write wins: those stay, these are dropped)."""
+        ...
+
+    async def abort(self) -> None: ...
+
+
+@runtime_checkable
+class UnnamedWrites(Protocol):
+    """A store that can take bytes before their key is known (a local folder), so a
+    client can stream a file it has not hashed yet and learn its digest at the end."""
+
+    async def unnamed_writer(self) -> NamedLater:
+        """Start a staged write whose key ``commit_as`` names."""
         ...

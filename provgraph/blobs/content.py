@@ -7,17 +7,23 @@ time and are never joined.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import AsyncIterable, AsyncIterator, Awaitable, Callable
+from datetime import datetime
+from typing import AsyncIterable, AsyncIterator
 
-from provgraph.blobs.capabilities import NativeHash, PresignedReads
-from provgraph.blobs.protocol import BlobStore
+from provgraph.blobs.capabilities import IncompleteUploads, NativeHash, NamedLater, PresignedReads, ThreadWrites, UnnamedWrites
+from provgraph.blobs.protocol import BlobStore, BlobWriter
 from provgraph.blobs.throttle import Throttle
 from provgraph.digest import Digest
 from provgraph.errors import BadInput, NotFound
 
-Sink = Callable[[bytes], Awaitable[None]]
+# Network chunks (64-256 KiB) are joined into batches this large before they cross to the
+# upload's worker thread: one hand-off, one hash update and one disk write per 4 MiB.
+BATCH = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -54,13 +60,34 @@ class ContentStore:
             return PutResult(digest, size, created=False)
         writer = await self.store.writer(digest.key, digest.hex)
         try:
-            actual, size = await _hash(chunks, writer.write)
+            actual, size = await _hash(chunks, writer)
             _check(digest, actual, size, expected_size)
             await writer.commit()
         except BaseException:
             await writer.abort()
             raise
         return PutResult(digest, size, created=True)
+
+    @property
+    def takes_unnamed(self) -> bool:
+        """Whether ``put_unnamed`` works on this backend (``UnnamedWrites``)."""
+        return isinstance(self.store, UnnamedWrites)
+
+    async def put_unnamed(self, chunks: AsyncIterable[bytes], expected_size: int | None = None) -> PutResult:
+        """Store bytes whose digest the caller does not know yet, under the digest they
+        have; ``BadInput`` (nothing kept) when they are not ``expected_size`` long. Only
+        when ``takes_unnamed``."""
+        assert isinstance(self.store, UnnamedWrites)
+        writer = await self.store.unnamed_writer()
+        try:
+            actual, size = await _hash(chunks, writer)
+            if expected_size is not None and size != expected_size:
+                raise BadInput(f"the upload is {size} bytes long, not {expected_size}")
+            created = await writer.commit_as(actual.key)
+        except BaseException:
+            await writer.abort()
+            raise
+        return PutResult(actual, size, created)
 
     async def stat(self, digest: Digest) -> int | None:
         """Size of the stored bytes of ``digest``, or None when absent."""
@@ -96,6 +123,13 @@ class ContentStore:
         """Move the bytes of ``digest`` aside as evidence; their new key, or None."""
         return await self.store.quarantine(digest.key)
 
+    async def abort_stale_uploads(self, started_before: datetime) -> list[str]:
+        """Abort the backend's unfinished multipart uploads begun before ``started_before``
+        (``IncompleteUploads``; a crash mid-upload leaves their parts behind); the keys."""
+        if isinstance(self.store, IncompleteUploads):
+            return await self.store.abort_stale_uploads(started_before)
+        return []
+
     def presign_get(self, digest: Digest, expires_s: int) -> str | None:
         """A direct download URL when the backend offers ``PresignedReads``, else None."""
         if isinstance(self.store, PresignedReads):
@@ -103,15 +137,57 @@ class ContentStore:
         return None
 
 
-async def _hash(chunks: AsyncIterable[bytes], sink: Sink | None) -> tuple[Digest, int]:
+async def _hash(chunks: AsyncIterable[bytes], writer: BlobWriter | NamedLater | None) -> tuple[Digest, int]:
+    """Digest and size of ``chunks``, written to ``writer`` as they pass. Hashing (and
+    the write, for a ``ThreadWrites`` writer) runs in one worker thread per upload, one
+    batch behind the event loop, which meanwhile receives the next batch."""
     hasher = hashlib.sha256()
+    direct = writer if isinstance(writer, ThreadWrites) else None
+
+    def work(batch: memoryview) -> None:
+        hasher.update(batch)
+        if direct is not None:
+            direct.write_sync(batch)
+
     size = 0
-    async for chunk in chunks:
-        hasher.update(chunk)
-        size += len(chunk)
-        if sink is not None:
-            await sink(chunk)
+    pending: Future[None] | None = None
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="blob-put")
+    try:
+        async for batch in _batched(chunks):
+            if pending is not None:
+                await asyncio.wrap_future(pending)
+            if writer is not None and direct is None:
+                await writer.write(bytes(batch))
+            pending = pool.submit(work, batch)
+            size += len(batch)
+        if pending is not None:
+            await asyncio.wrap_future(pending)
+            pending = None
+    finally:
+        if pending is not None:  # never abort a writer the thread is still writing to
+            with contextlib.suppress(Exception):
+                await asyncio.wrap_future(pending)
+        pool.shutdown(wait=False)
     return Digest(hasher.hexdigest()), size
+
+
+async def _batched(chunks: AsyncIterable[bytes]) -> AsyncIterator[memoryview]:
+    """``chunks`` regrouped into ``BATCH``-byte views over two buffers used in turn: a
+    view stays valid until the next-but-one is yielded (the caller is one batch behind).
+    Reusing the buffers spares a fresh allocation, and its page faults, per batch."""
+    buffers = (bytearray(BATCH), bytearray(BATCH))
+    turn, held = 0, 0
+    async for chunk in chunks:
+        view = memoryview(chunk)
+        while view:
+            take = min(len(view), BATCH - held)
+            buffers[turn][held:held + take] = view[:take]
+            held, view = held + take, view[take:]
+            if held == BATCH:
+                yield memoryview(buffers[turn])
+                turn, held = 1 - turn, 0
+    if held:
+        yield memoryview(buffers[turn])[:held]
 
 
 async def _paced(chunks: AsyncIterator[bytes], throttle: Throttle | None) -> AsyncIterator[bytes]:

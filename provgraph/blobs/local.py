@@ -63,7 +63,12 @@ class LocalBlobStore:
         # The content layer checks the digest while streaming; a folder has no server to ask.
         target = self._path(key, writing=True)
         fd, temp = await to_thread.run_sync(_mkstemp, self.root / TMP)
-        return LocalWriter(target, Path(temp), os.fdopen(fd, "wb"))
+        return LocalWriter(target, Path(temp), os.fdopen(fd, "wb"), self)
+
+    async def unnamed_writer(self) -> LocalWriter:
+        """``UnnamedWrites``: a temp file whose key ``commit_as`` gives."""
+        fd, temp = await to_thread.run_sync(_mkstemp, self.root / TMP)
+        return LocalWriter(None, Path(temp), os.fdopen(fd, "wb"), self)
 
     async def read(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
         path = self._path(key)
@@ -141,8 +146,9 @@ class LocalBlobStore:
 class LocalWriter:
     """A staged write into ``<root>/tmp``, linked into place on commit."""
 
-    def __init__(self, target: Path, temp: Path, handle: BinaryIO) -> None:
+    def __init__(self, target: Path | None, temp: Path, handle: BinaryIO, store: LocalBlobStore) -> None:
         self._target = target
+        self._store = store
         self._temp = temp
         self._handle: BinaryIO | None = handle
         self._buffer = bytearray()
@@ -154,12 +160,25 @@ class LocalWriter:
         if len(self._buffer) >= CHUNK_SIZE:
             await self._flush()
 
+    def write_sync(self, chunk: bytes | memoryview) -> None:
+        # ``ThreadWrites``: the content layer's upload thread writes its batches directly.
+        if self._handle is None:
+            raise RuntimeError("write after commit or abort")
+        self._handle.write(chunk)
+
     async def commit(self) -> None:
+        assert self._target is not None, "an unnamed write is committed with commit_as"
+        await self._publish(self._target)
+
+    async def commit_as(self, key: str) -> bool:
+        return await self._publish(self._store._path(key, writing=True))
+
+    async def _publish(self, target: Path) -> bool:
         if self._handle is None:
             raise RuntimeError("commit after commit or abort")
         await self._flush()
         handle, self._handle = self._handle, None
-        await to_thread.run_sync(_publish, handle, self._temp, self._target)
+        return await to_thread.run_sync(_publish, handle, self._temp, target)
 
     async def abort(self) -> None:
         handle, self._handle = self._handle, None
@@ -219,7 +238,7 @@ def _open_regular(path: Path) -> BinaryIO:
     return handle
 
 
-def _publish(handle: BinaryIO, temp: Path, target: Path) -> None:
+def _publish(handle: BinaryIO, temp: Path, target: Path) -> bool:
     try:
         handle.flush()
         os.fsync(handle.fileno())
@@ -228,8 +247,9 @@ def _publish(handle: BinaryIO, temp: Path, target: Path) -> None:
         try:
             os.link(temp, target)
         except FileExistsError:
-            return  # first write wins: the bytes already there stay
+            return False  # first write wins: the bytes already there stay
         _fsync_dir(target.parent)
+        return True
     finally:
         handle.close()
         temp.unlink(missing_ok=True)

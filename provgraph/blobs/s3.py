@@ -15,6 +15,7 @@ import contextlib
 import os
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
 from functools import partial
 from typing import Any, AsyncIterator, Callable, Sequence, TypeVar
 from urllib.parse import parse_qs, urlsplit
@@ -29,6 +30,8 @@ from provgraph.blobs.protocol import BlobStore, ObjectInfo
 from provgraph.errors import BadInput, ConfigError, NotFound, ProvgraphError, Unavailable
 
 T = TypeVar("T")
+Keys = list[str]  # the class's ``list`` method shadows the builtin in its annotations
+Uploads = list[tuple[str, str, datetime]]
 MiB = 1024 * 1024
 PART_SIZE = 8 * MiB
 # Reads prefetch smaller ranges: each in-flight body lands in a pool thread's malloc arena,
@@ -38,7 +41,7 @@ CONCURRENCY = 8
 HASH_CHUNK = 4 * MiB
 # "403" is what a HEAD (no body) carries for the same refusals.
 _AUTH_CODES = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "InvalidToken", "ExpiredToken", "403"}
-_MISSING_CODES = {"NoSuchKey", "404", "NotFound"}
+_MISSING_CODES = {"NoSuchKey", "404", "NotFound", "NoSuchUpload"}
 
 
 def translate(exc: Exception, what: str) -> ProvgraphError:
@@ -232,6 +235,44 @@ class S3BlobStore:
     async def abort_upload(self, key: str, upload_id: str) -> None:
         await self._call(f"abort upload {key}", self._client.abort_multipart_upload, Bucket=self.bucket,
                          Key=self._key(key, writing=True), UploadId=upload_id)
+
+    # -- unfinished uploads (IncompleteUploads) ----------------------------------------
+
+    async def abort_stale_uploads(self, started_before: datetime) -> Keys:
+        aborted: Keys = []
+        for key, upload_id, began in await self._call("list uploads", self._list_uploads):
+            if began < started_before:
+                with contextlib.suppress(NotFound):  # finished or aborted meanwhile
+                    await self._call(f"abort upload {key}", self._client.abort_multipart_upload,
+                                     Bucket=self.bucket, Key=self.prefix + key, UploadId=upload_id)
+                aborted.append(key)
+        return aborted
+
+    def _list_uploads(self) -> Uploads:
+        found: Uploads = []
+        for page in self._client.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket,
+                                                                                  Prefix=self.prefix):
+            found += [(u["Key"][len(self.prefix):], u["UploadId"], u["Initiated"]) for u in page.get("Uploads", [])]
+        return found
+
+    async def uploaded_parts(self, key: str, upload_id: str) -> dict[int, tuple[str, int]]:
+        try:
+            pages = await self._call(f"upload {key}", self._list_parts, self._key(key, writing=True), upload_id)
+        except NotFound:
+            raise NotFound(f"no unfinished upload {upload_id} of {key}") from None
+        return pages
+
+    def _list_parts(self, full_key: str, upload_id: str) -> dict[int, tuple[str, int]]:
+        # Some servers (S3Proxy) list no parts, rather than NoSuchUpload, for an upload
+        # that was aborted: ask whether it is still unfinished first.
+        listed = self._client.list_multipart_uploads(Bucket=self.bucket, Prefix=full_key).get("Uploads", [])
+        if not any(u["UploadId"] == upload_id and u["Key"] == full_key for u in listed):
+            raise ClientError({"Error": {"Code": "NoSuchUpload", "Message": upload_id}}, "ListParts")
+        parts: dict[int, tuple[str, int]] = {}
+        paginator = self._client.get_paginator("list_parts")
+        for page in paginator.paginate(Bucket=self.bucket, Key=full_key, UploadId=upload_id):
+            parts.update({int(p["PartNumber"]): (str(p["ETag"]), int(p["Size"])) for p in page.get("Parts", [])})
+        return parts
 
     def presign_get(self, key: str, expires_s: int) -> str:
         url: str = self._client.generate_presigned_url(

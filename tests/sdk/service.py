@@ -37,11 +37,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(data: Path, tokens: str = "") -> Iterator[Service]:
+def running(data: Path, tokens: str = "", blob_url: str | None = None) -> Iterator[Service]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PROVGRAPH_")}
-    env.update(PROVGRAPH_GRAPH_URL=f"sqlite:///{data / 'graph.db'}", PROVGRAPH_BLOB_URL=f"file://{data / 'blobs'}",
-               PROVGRAPH_AUTH_TOKENS=tokens)
+    env.update(PROVGRAPH_GRAPH_URL=f"sqlite:///{data / 'graph.db'}",
+               PROVGRAPH_BLOB_URL=blob_url or f"file://{data / 'blobs'}", PROVGRAPH_AUTH_TOKENS=tokens)
     data.mkdir(parents=True, exist_ok=True)
     log = (data / "server.log").open("wb")
     process = subprocess.Popen(

@@ -96,8 +96,10 @@ def test_a_service_going_away_mid_upload_is_reported_and_nothing_registered(
             with pytest.raises(Unavailable) as failure:
                 run.log_model("mamba", files={"checkpoint": tmp_path / "ckpt.bin"})
     assert failure.value.message.startswith(f"upload of {tmp_path / 'ckpt.bin'}: cannot reach the provgraph service")
-    assert failure.value.message.endswith("The service keeps nothing of an interrupted upload: run the same upload "
-                                          "again to restart it")
+    assert failure.value.message.endswith("An upload through the service does not resume: run the same upload "
+                                          "again to restart it from byte 0 (the service drops the partial bytes; "
+                                          "parts left by a service crash are removed at its next start or "
+                                          "`provgraph gc`)")
     assert proxy.puts == 2 and no_models(service, project)
     digest = client.uploader.digest(tmp_path / "ckpt.bin")[0]
     assert httpx.head(f"{service.url}/blobs/sha256/{digest}").status_code == 404

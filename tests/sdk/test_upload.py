@@ -44,7 +44,7 @@ def test_unchanged_file_is_neither_read_nor_sent_again(client: Client, tmp_path:
     assert (changed.hashed, changed.sent) == (350_007, 350_007)
 
 
-def test_a_file_that_changes_while_hashed_is_refused(service: Service, tmp_path: Path) -> None:
+def test_a_file_that_changes_while_read_is_refused(service: Service, tmp_path: Path) -> None:
     path = write(tmp_path / "growing.bin", b"x" * (9 * 1024 * 1024))
 
     class Appending:
@@ -57,7 +57,7 @@ def test_a_file_that_changes_while_hashed_is_refused(service: Service, tmp_path:
             pass
 
     with Client(service.url, progress=lambda total, label: Appending()) as client:
-        with pytest.raises(FileChanged, match=r"growing.bin changed while it was being hashed \(size 9437184 → "):
+        with pytest.raises(FileChanged, match=r"growing.bin changed while it was being uploaded \(size 9437184 → "):
             client.upload(path)
 
 

@@ -92,7 +92,7 @@ def test_gc_reports_then_deletes(urls: Urls, tmp_path: Path, capsys: pytest.Capt
     import hashlib
     orphan_hex = hashlib.sha256(ORPHAN).hexdigest()
     assert out == ["gc: 6 objects, 1 orphans, 0 young orphans, 0 deleted, 1 referenced without bytes, "
-                   "0 unreferenced nodes without bytes, 0 foreign keys (report)",
+                   "0 unreferenced nodes without bytes, 0 foreign keys, 0 aborted uploads (report)",
                    f"  orphan sha256:{orphan_hex} ({len(ORPHAN)} bytes, unregistered)"]
     path = tmp_path / "blobs" / "sha256" / orphan_hex[:2] / orphan_hex[2:4] / orphan_hex
     assert path.exists()
@@ -164,7 +164,7 @@ def test_the_scheduler_cycles_until_stopped(urls: Urls, caplog: pytest.LogCaptur
 
     async def a_while() -> None:
         with pytest.raises(asyncio.TimeoutError):
-            await asyncio.wait_for(run_worker(settings, WorkerConfig(interval_s=0.3, lineage=False)), 1.0)
+            await asyncio.wait_for(run_worker(settings, WorkerConfig(interval_s=0.3, lineage=False, pending_interval_s=10.0)), 1.0)
 
     caplog.set_level("INFO", "provgraph")
     asyncio.run(a_while())
