@@ -47,6 +47,8 @@ class Settings:
     max_json_bytes: int = 1024 * 1024
     max_files: int = 1_000_000
     webhook_url: Secret | None = None
+    webhooks: tuple[Secret, ...] = ()
+    webhook_secret: Secret | None = None
     stuck_run_hours: float = 24.0
     orphan_grace_hours: float = 24.0
     worker_interval_s: float = 3600.0
@@ -66,6 +68,8 @@ class Settings:
             max_json_bytes=_int(env, "PROVGRAPH_MAX_JSON_BYTES", 1024 * 1024, 1, 1 << 30),
             max_files=_int(env, "PROVGRAPH_MAX_FILES", 1_000_000, 1, 100_000_000),
             webhook_url=Secret(env["PROVGRAPH_WEBHOOK_URL"]) if env.get("PROVGRAPH_WEBHOOK_URL") else None,
+            webhooks=parse_webhooks(env.get("PROVGRAPH_WEBHOOKS", "")),
+            webhook_secret=Secret(env["PROVGRAPH_WEBHOOK_SECRET"]) if env.get("PROVGRAPH_WEBHOOK_SECRET") else None,
             stuck_run_hours=_float(env, "PROVGRAPH_STUCK_RUN_HOURS", 24.0),
             orphan_grace_hours=_float(env, "PROVGRAPH_ORPHAN_GRACE_HOURS", 24.0),
             worker_interval_s=_float(env, "PROVGRAPH_WORKER_INTERVAL", 3600.0),
@@ -105,6 +109,17 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     if not 0 <= value < float("inf"):
         raise ConfigError(f"{name}={raw!r} must be a number >= 0")
     return value
+
+
+def parse_webhooks(raw: str) -> tuple[Secret, ...]:
+    """Parse ``PROVGRAPH_WEBHOOKS``: http(s) URLs separated by commas or spaces. A bad
+    entry is named by position only: webhook URLs often carry tokens."""
+    urls = [part for part in raw.replace(",", " ").split() if part]
+    for position, url in enumerate(urls, 1):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"PROVGRAPH_WEBHOOKS entry {position} is not an http(s) URL with a host")
+    return tuple(Secret(url) for url in dict.fromkeys(urls))
 
 
 def parse_tokens(raw: str) -> dict[str, frozenset[str] | None]:

@@ -3,13 +3,17 @@ edge-kind rules, then one atomic store call. Shared by the service and the worke
 
 from __future__ import annotations
 
+import asyncio
+import random
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from provgraph import metrics, refs, validate
+from provgraph import lifecycle, metrics, refs, validate
 from provgraph.errors import BadInput, Conflict, NotFound
 from provgraph.graph import GraphStore
 from provgraph.ids import new_id, utcnow
+from provgraph.checks import BAD
+from provgraph.lifecycle import Action, ModelEvent, Planner
 from provgraph.digest import manifest_digest
 from provgraph.model import (
     EDGE_RULES,
@@ -23,12 +27,14 @@ from provgraph.model import (
     NewNode,
     Node,
     NodeKind,
+    Page,
     PathDirection,
     RunStatus,
     Subgraph,
 )
 
 FileInput = tuple[str, str, int, str | None]  # path, digest, size, role
+LIFECYCLE_RETRIES = 100  # optimistic attempts of one lifecycle change under contention
 REF_KINDS = (NodeKind.DATASET, NodeKind.MODEL)
 
 
@@ -41,9 +47,10 @@ class Limits:
 class Registry:
     """Validated, atomic writes and ref-aware reads over one ``GraphStore``."""
 
-    def __init__(self, graph: GraphStore, limits: Limits = Limits()) -> None:
+    def __init__(self, graph: GraphStore, limits: Limits = Limits(), webhooks: Sequence[str] = ()) -> None:
         self.graph = graph
         self.limits = limits
+        self.webhooks = tuple(webhooks)
 
     # -- resolution -----------------------------------------------------------------
 
@@ -177,6 +184,7 @@ class Registry:
         description: str | None = None,
         id: str | None = None,
     ) -> Node:
+        lifecycle.check_initial(status)
         edges = await self._edges(NodeKind.MODEL, EdgeType.DERIVED_FROM, parents or (), project)
         if run is not None:
             edges += await self._edges(NodeKind.MODEL, EdgeType.GENERATED_BY, [run], project)
@@ -230,9 +238,173 @@ class Registry:
         node = await self._node(model, NodeKind.MODEL)
         return await self.graph.set_alias(node.id, validate.name(alias, "alias"))
 
-    async def set_model_status(self, model: str, status: ModelStatus) -> Node:
-        node = await self._node(model, NodeKind.MODEL)
-        return await self.graph.update_props(node.id, NodeKind.MODEL, {"status": status.value})
+    # -- registry lifecycle (provgraph.lifecycle) -----------------------------------
+
+    async def set_model_status(self, model: str, status: ModelStatus, note: str | None = None,
+                               actor: str = "anonymous") -> Node:
+        """Move a version along the lifecycle (not into DEPLOYED: that is ``deploy``)."""
+        lifecycle.check_note(note)
+        if status is ModelStatus.DEPLOYED:
+            raise BadInput("DEPLOYED is entered by deploying a version (deployModel), not by setModelStatus")
+
+        async def plan(node: Node, planner: Planner) -> lifecycle.LifecyclePlan | None:
+            if lifecycle.status_of(node) is status:
+                return None
+            if where := lifecycle.deployed_in(node):
+                raise Conflict(f"model {lifecycle.ref_of(node)} is deployed in {', '.join(sorted(where))}: "
+                               "deploy another version there or roll back first")
+            lifecycle.check_transition(node, status)
+            planner.status(node, status, note)
+            return planner.plan()
+
+        return await self._lifecycle(model, actor, plan)
+
+    async def deploy(self, model: str, environment: str = lifecycle.DEFAULT_ENVIRONMENT, note: str | None = None,
+                     force: bool = False, auto_deprecate: bool | None = None, actor: str = "anonymous") -> Node:
+        """Put a version into ``environment``; the version it replaces there leaves it."""
+        env, _ = validate.name(environment, "environment"), lifecycle.check_note(note)
+        checked: set[str] = set()
+
+        async def plan(node: Node, planner: Planner) -> lifecycle.LifecyclePlan | None:
+            current = planner.state.deployments.get(env)
+            if current is not None and current.model_id == node.id:
+                return None  # already there: a retried deploy changes nothing
+            lifecycle.check_transition(node, ModelStatus.DEPLOYED)
+            if node.id not in checked:
+                await self._check_integrity(node, force)
+                checked.add(node.id)
+            replaced = await self._model_by_id(current.model_id) if current else None
+            auto = planner.state.auto_deprecate if auto_deprecate is None else auto_deprecate
+            row = planner.deploy(node, env, replaced, Action.DEPLOY, note, force, current.model_id if current else None, auto)
+            return planner.plan({env: row})
+
+        return await self._lifecycle(model, actor, plan)
+
+    async def rollback(self, name: str, project: str = "default", environment: str = lifecycle.DEFAULT_ENVIRONMENT,
+                       to: str | None = None, note: str | None = None, force: bool = False,
+                       actor: str = "anonymous") -> Node:
+        """Deploy again, in ``environment``, the version deployed there before the current
+        one (or ``to``, a version deployed there before); returns the version now deployed."""
+        project, name = self._line(name, project)
+        env, _ = validate.name(environment, "environment"), lifecycle.check_note(note)
+        checked: set[str] = set()
+
+        async def plan(_: Node, planner: Planner) -> lifecycle.LifecyclePlan | None:
+            current = planner.state.deployments.get(env)
+            if current is None:
+                raise Conflict(f"nothing of model {project}/{name} is deployed in {env}: nothing to roll back")
+            if to is not None:
+                target = await self._node(to, NodeKind.MODEL, project)
+                if (target.project, target.name) != (project, name):
+                    raise BadInput(f"{to!r} is not a version of model {project}/{name}")
+            elif current.previous is None:
+                raise Conflict(f"model {project}/{name} has no earlier deployment in {env} to roll back to")
+            else:
+                target = await self._model_by_id(current.previous)
+            if target.id == current.model_id:
+                raise Conflict(f"model {lifecycle.ref_of(target)} is what {env} runs already")
+            earlier = await self.graph.model_events(project, name, target.id, env, lifecycle.DEPLOY_ACTIONS, 1)
+            if not earlier.items:
+                raise BadInput(f"model {lifecycle.ref_of(target)} was never deployed in {env}: deploy it with deployModel")
+            lifecycle.check_transition(target, ModelStatus.DEPLOYED)
+            if target.id not in checked:
+                await self._check_integrity(target, force)
+                checked.add(target.id)
+            replaced = await self._model_by_id(current.model_id)
+            row = planner.deploy(target, env, replaced, Action.ROLLBACK, note, force, earlier.items[0].previous,
+                                 planner.state.auto_deprecate)
+            planner.result = target
+            return planner.plan({env: row})
+
+        line = await self.graph.find_versions([NodeKind.MODEL], project, name, "latest")
+        if not line:
+            raise NotFound(f"no model {project}/{name}")
+        return await self._lifecycle(line[0].id, actor, plan)
+
+    async def line_state(self, name: str, project: str = "default") -> lifecycle.LineState:
+        """A model line's settings and deployments; ``NotFound`` when it has no version."""
+        project, name = self._line(name, project)
+        if not await self.graph.find_versions([NodeKind.MODEL], project, name, "latest"):
+            raise NotFound(f"no model {project}/{name}")
+        return await self.graph.lifecycle_state(project, name)
+
+    async def configure_model(self, name: str, project: str = "default", auto_deprecate: bool | None = None) -> lifecycle.LineState:
+        """Settings of a model line (``autoDeprecate``)."""
+        await self.line_state(name, project)
+        project, name = self._line(name, project)
+        for _ in range(LIFECYCLE_RETRIES):
+            state = await self.graph.lifecycle_state(project, name)
+            if auto_deprecate is None or state.auto_deprecate == auto_deprecate:
+                return state
+            if await self.graph.apply_lifecycle(lifecycle.LifecyclePlan(project, name, state.revision,
+                                                                         auto_deprecate=auto_deprecate)):
+                return await self.graph.lifecycle_state(project, name)
+        raise Conflict(f"model {project}/{name} kept changing under concurrent writes; retry")
+
+    async def deployments(self, name: str, project: str = "default", environment: str | None = None,
+                          first: int = 50, after: str | None = None) -> Page[ModelEvent]:
+        """Deploys and rollbacks of a model line (in one environment), newest first."""
+        project, name = self._line(name, project)
+        env = validate.name(environment, "environment") if environment is not None else None
+        return await self.graph.model_events(project, name, None, env, lifecycle.DEPLOY_ACTIONS,
+                                             validate.page_size(first), self._event_cursor(after))
+
+    async def history(self, project: str, name: str, model_id: str, first: int = 50,
+                      after: str | None = None) -> Page[ModelEvent]:
+        """Every lifecycle event of one version, newest first."""
+        return await self.graph.model_events(project, name, model_id, None, None,
+                                             validate.page_size(first), self._event_cursor(after))
+
+    async def _lifecycle(self, model: str, actor: str, plan: Any) -> Node:
+        """Plan against the line's current state and apply; plan again when a concurrent
+        change got there first. ``plan`` returns None when there is nothing to do."""
+        for attempt in range(LIFECYCLE_RETRIES):
+            node = await self._node(model, NodeKind.MODEL)
+            state = await self.graph.lifecycle_state(node.project, node.name)
+            planner = Planner(state, utcnow(), actor, self.webhooks)
+            changes = await plan(node, planner)
+            if changes is None:
+                return node
+            if await self.graph.apply_lifecycle(changes):
+                return await self._model_by_id((planner.result or node).id)
+            await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))
+        raise Conflict(f"model {model!r} kept changing under concurrent writes; retry")
+
+    async def _check_integrity(self, node: Node, force: bool) -> None:
+        """``Conflict`` when a blob of ``node`` or anywhere upstream is CORRUPT or MISSING."""
+        if force:
+            return
+        hops = await self.graph.traverse([node.id], Direction.UPSTREAM, None, [NodeKind.BLOB])
+        bad = sorted((h for h in hops if h.node.props.get("status") in {s.value for s in BAD}),
+                     key=lambda h: (h.depth, h.node.id))
+        if bad:
+            nearest = bad[0]
+            raise Conflict(
+                f"model {lifecycle.ref_of(node)} has {len(bad)} corrupt or missing blob(s) in its lineage "
+                f"(nearest: sha256:{nearest.node.name.removeprefix('sha256:')} {nearest.node.props.get('status')}, {nearest.depth} hop(s) up); "
+                "re-upload or verify them, or deploy with force"
+            )
+
+    async def _model_by_id(self, node_id: str) -> Node:
+        found = await self.graph.get_nodes([node_id])
+        if node_id not in found:
+            raise NotFound(f"no model with id {node_id!r}")
+        return found[node_id]
+
+    @staticmethod
+    def _line(name: str, project: str) -> tuple[str, str]:
+        """A model line named ``name`` or ``project/name``."""
+        if "/" in name:
+            project, _, name = name.partition("/")
+        return validate.name(project, "project"), validate.name(name)
+
+    @staticmethod
+    def _event_cursor(after: str | None) -> int | None:
+        if after is None:
+            return None
+        if not after.isdigit():
+            raise BadInput(f"invalid cursor {after!r}")
+        return int(after)
 
     async def log_metrics(self, run: str, points: Sequence[metrics.MetricPoint], batch: str | None = None) -> int:
         """Append points to a run's metric history; a replayed ``batch`` writes nothing."""

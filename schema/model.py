@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
-from provgraph import model
+from provgraph import lifecycle, model
 from provgraph.model import EdgeType, ModelStatus, NodeKind
-from provgraph.schema.connection import DEFAULT_FILES_PAGE
+from provgraph.schema.connection import DEFAULT_FILES_PAGE, DEFAULT_PAGE, Connection, page_size
+from provgraph.schema.lifecycle import ModelEvent, event_connection
 from provgraph.schema.context import Info
 from provgraph.schema.fields import field
 from provgraph.schema.integrity import ArtifactIntegrity, artifact_integrity
@@ -23,10 +26,15 @@ class Model(NodeType):
     aliases: list[str]
     metrics: JSON
     description: str | None
+    deployed_in: list[str] = strawberry.field(description="Environments this version runs in now.")
+    deployed_at: datetime | None = strawberry.field(
+        description="When it was last deployed into one of them (null when deployed nowhere)."
+    )
 
     @classmethod
     def from_node(cls, node: model.Node) -> Model:
         props = node.props
+        deployed = lifecycle.deployed_in(node)
         return cls(
             **base_fields(node),
             version=node.version or "",
@@ -34,7 +42,14 @@ class Model(NodeType):
             aliases=list(props.get("aliases", ())),
             metrics=json_of(props.get("metrics")),
             description=props.get("description"),
+            deployed_in=sorted(deployed),
+            deployed_at=max((datetime.fromisoformat(t) for t in deployed.values()), default=None),
         )
+
+    @field("Its lifecycle events (deploys, rollbacks, status changes), newest first; `first` is 1..1000.")
+    async def history(self, info: Info, first: int | None = DEFAULT_PAGE, after: str | None = None) -> Connection[ModelEvent]:
+        page = await info.context.registry.history(self.project, self.name, self.id, page_size(first, DEFAULT_PAGE), after)
+        return event_connection(page)
 
     @field("Files by path (checkpoint, config, …); `first` is 1..1000.")
     async def files(self, info: Info, first: int | None = DEFAULT_FILES_PAGE) -> list[File]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import strawberry
 
+from provgraph import lifecycle
 from provgraph.metrics import points_from_series
 from provgraph.model import EdgeType, ModelStatus, RunStatus
 from provgraph.model import Node as DomainNode
@@ -16,6 +17,7 @@ from provgraph.schema.dataset import Dataset
 from provgraph.schema.evaluation import Evaluation
 from provgraph.schema.fields import mutation
 from provgraph.schema.files import FileInput, file_tuples
+from provgraph.schema.lifecycle import ModelSettings
 from provgraph.schema.lineage import GraphEdge
 from provgraph.schema.metrics import MetricPointInput
 from provgraph.schema.model import Model
@@ -37,6 +39,10 @@ async def _writable(info: Info, ref: str) -> DomainNode:
     node = await info.context.registry.resolve(ref)
     info.context.check_write(node.project)
     return node
+
+
+def _actor(info: Info) -> str:
+    return info.context.principal.token_hint
 
 
 def _project(info: Info, project: str | None) -> str:
@@ -145,10 +151,48 @@ class Mutation:
         node = await _writable(info, model)
         return Model.from_node(await info.context.registry.set_alias(node.id, alias))
 
-    @mutation("Set a model version's lifecycle status.")
-    async def set_model_status(self, info: Info, model: strawberry.ID, status: ModelStatus) -> Model:
+    @mutation(
+        "Move a model version along its lifecycle: DRAFT → TRAINING | COMPLETED | ARCHIVED; "
+        "TRAINING → DRAFT | COMPLETED | ARCHIVED; COMPLETED → DEPRECATED | ARCHIVED; "
+        "DEPRECATED → COMPLETED | ARCHIVED; ARCHIVED is final. DEPLOYED is entered with "
+        "`deployModel` and left when another version replaces it. Any other move is a CONFLICT "
+        "and writes nothing; each change is an event in `Model.history`."
+    )
+    async def set_model_status(self, info: Info, model: strawberry.ID, status: ModelStatus,
+                               note: str | None = None) -> Model:
         node = await _writable(info, model)
-        return Model.from_node(await info.context.registry.set_model_status(node.id, status))
+        return Model.from_node(await info.context.registry.set_model_status(node.id, status, note, _actor(info)))
+
+    @mutation(
+        "Deploy a version (COMPLETED, DEPRECATED or already DEPLOYED elsewhere) into `environment`. "
+        "The version it replaces there leaves it and, once it runs nowhere, becomes DEPRECATED "
+        "(COMPLETED when `autoDeprecate` is off: this call's value, else the model's setting). "
+        "Refused (CONFLICT) when a blob of it or upstream is CORRUPT or MISSING, unless `force` "
+        "(recorded). Deploying what already runs there is a no-op."
+    )
+    async def deploy_model(self, info: Info, model: strawberry.ID, environment: str = lifecycle.DEFAULT_ENVIRONMENT,
+                           note: str | None = None, force: bool = False, auto_deprecate: bool | None = None) -> Model:
+        node = await _writable(info, model)
+        return Model.from_node(await info.context.registry.deploy(
+            node.id, environment, note, force, auto_deprecate, _actor(info)))
+
+    @mutation(
+        "Deploy again in `environment` the version that ran there before the current one (`to`: "
+        "any version deployed there before). Repeated rollbacks walk further back. Returns the "
+        "version now deployed; the same integrity rule and `force` as `deployModel`."
+    )
+    async def rollback_model(self, info: Info, name: str, project: str | None = DEFAULT_PROJECT,
+                             environment: str = lifecycle.DEFAULT_ENVIRONMENT, to: strawberry.ID | None = None,
+                             note: str | None = None, force: bool = False) -> Model:
+        chosen = _project(info, name.partition("/")[0] if "/" in name else project)
+        return Model.from_node(await info.context.registry.rollback(
+            name, chosen, environment, to, note, force, _actor(info)))
+
+    @mutation("Settings of a model, every version: `autoDeprecate` (null leaves it as is).")
+    async def configure_model(self, info: Info, name: str, project: str | None = DEFAULT_PROJECT,
+                              auto_deprecate: bool | None = None) -> ModelSettings:
+        chosen = _project(info, name.partition("/")[0] if "/" in name else project)
+        return ModelSettings.from_state(await info.context.registry.configure_model(name, chosen, auto_deprecate))
 
     @mutation(
         "Check now the bytes of an artifact's files (a ref or id) or of one blob (a digest) "

@@ -17,6 +17,7 @@ from provgraph.schema.dataset import Dataset
 from provgraph.schema.evaluation import Evaluation
 from provgraph.schema.fields import field
 from provgraph.schema.integrity import IntegrityReport, integrity_report
+from provgraph.schema.lifecycle import Deployment, ModelEvent, ModelSettings, deployments_of, event_connection
 from provgraph.schema.lineage import LineageGraph, LineageHop
 from provgraph.schema.model import Model
 from provgraph.schema.nodes import NodeType, to_gql
@@ -114,6 +115,23 @@ class Query:
     ) -> Connection[Model]:
         where = NodeFilter(project, name, tag, status.value if status else None)
         return await _listing(info, NodeKind.MODEL, Model.from_node, first, after, where)
+
+    @field("Deploys and rollbacks of a model (`name` or `project/name`), in one environment or all, newest first.")
+    async def deployments(
+        self, info: Info, name: str, project: str | None = "default", environment: str | None = None,
+        first: int | None = DEFAULT_PAGE, after: str | None = None,
+    ) -> Connection[ModelEvent]:
+        page = await info.context.registry.deployments(name, project or "default", environment,
+                                                       page_size(first, DEFAULT_PAGE), after)
+        return event_connection(page)
+
+    @field("What each environment of a model (`name` or `project/name`) runs now, by environment.")
+    async def deployed(self, info: Info, name: str, project: str | None = "default") -> list[Deployment]:
+        return deployments_of(await info.context.registry.line_state(name, project or "default"))
+
+    @field("Settings of a model (`name` or `project/name`) and what it runs where.")
+    async def model_settings(self, info: Info, name: str, project: str | None = "default") -> ModelSettings:
+        return ModelSettings.from_state(await info.context.registry.line_state(name, project or "default"))
 
     @field("Runs, newest first.")
     async def runs(

@@ -14,7 +14,7 @@ from graphql import IntValueNode, StringValueNode, ValueNode
 from strawberry.scalars import JSON
 from strawberry.types.scalar import ScalarDefinition
 
-from provgraph import model
+from provgraph import lifecycle, model
 
 __all__ = ["JSON", "Long", "LONG_SCALAR", "SCALAR_MAP"]
 
@@ -62,7 +62,17 @@ strawberry.enum(
 )
 strawberry.enum(model.RunStatus)
 strawberry.enum(model.BlobStatus)
-strawberry.enum(model.ModelStatus)
+strawberry.enum(
+    model.ModelStatus,
+    description="A model version's lifecycle: DRAFT → TRAINING → COMPLETED → DEPLOYED → DEPRECATED → "
+    "ARCHIVED (see `deployModel` and `setModelStatus` for the allowed moves).",
+)
+strawberry.enum(
+    lifecycle.Action,
+    name="LifecycleAction",
+    description="DEPLOY/ROLLBACK: a version entered an environment; REPLACED: it left one for another "
+    "version; STATUS: setModelStatus.",
+)
 
 
 def json_of(value: Any) -> JSON:

@@ -18,7 +18,8 @@ from provgraph.model import BlobStatus, Node, NodeKind
 from provgraph.schema.context import Context
 from provgraph.schema.nodes import NodeType, to_gql
 from provgraph.schema.scalars import Long
-from provgraph.verify import VALID, check_blob, log_findings
+from provgraph.verify import VALID, check_blob
+from provgraph.workers.notify import Notifier
 
 CONCURRENCY = 4
 PAGE = 1000
@@ -78,7 +79,9 @@ async def verify_ref(context: Context, ref: str, quick: bool) -> VerifyResult:
 
     results = dict(zip(blobs, await asyncio.gather(*(check(b) for b in blobs.values()))))
     await context.graph.record_checks(list(results.values()))
-    log_findings(list(results.values()), f"verifyArtifact {ref}")
+    # Logged like a worker's findings; a verdict that changed goes to the webhooks' outbox.
+    await Notifier(context.graph, webhooks=context.services.settings.webhooks).checks(
+        list(results.values()), f"verifyArtifact {ref}")
     checks = [FileCheck.from_result(path, results[blob_id]) for path, blob_id in files if blob_id in results]
     now = (await context.graph.get_nodes([target.id]))[target.id]
     bad = [f"{c.path or 'sha256:' + c.digest}: {c.detail}" for c in checks if not c.ok]

@@ -109,7 +109,7 @@ def _offline_stand_in(kind: str, variables: Mapping[str, Any], entries: list[dic
               "params": variables.get("params") or {}, "stats": variables.get("stats") or {},
               "manifestDigest": manifest_digest((e["path"], e["digest"]) for e in entries).hex,
               "fileCount": len(entries), "totalBytes": sum(e["size"] for e in entries),
-              "modelStatus": "COMPLETED", "aliases": []}
+              "modelStatus": "COMPLETED", "aliases": [], "deployedIn": [], "deployedAt": None}
     return artifact(fields)
 
 
@@ -150,18 +150,29 @@ def _file(data: Mapping[str, Any]) -> FileInfo:
     return FileInfo(data["path"], data["role"], data["digest"], int(data["size"]), data["status"])
 
 
-def runs(client: Client, project: str | None, name: str | None, status: str | None, limit: int) -> list[RunRecord]:
-    found: list[RunRecord] = []
+def pages(client: Client, query: str, variables: Mapping[str, Any], path: tuple[str, ...], what: str,
+          limit: int, size: int = 1000) -> list[dict[str, Any]]:
+    """The nodes of a Relay connection at ``path`` in the answer, page after page, up to
+    ``limit`` (fewer when an object on the path is null)."""
+    items: list[dict[str, Any]] = []
     after = None
-    while len(found) < limit:
-        variables = {"first": min(1000, limit - len(found)), "after": after, "project": project, "name": name,
-                     "status": status}
-        page = client.read(queries.RUNS, variables, "list runs")["runs"]
-        found += [r for r in (artifact(e["node"]) for e in page["edges"]) if isinstance(r, RunRecord)]
-        if not page["pageInfo"]["hasNextPage"]:
-            break
-        after = page["pageInfo"]["endCursor"]
-    return found
+    while len(items) < limit:
+        found: Any = client.read(query, {**variables, "first": min(size, limit - len(items)), "after": after}, what)
+        for key in path:
+            found = found[key] if found is not None else None
+        if found is None:
+            return items
+        items += [e["node"] for e in found["edges"]]
+        if not found["pageInfo"]["hasNextPage"]:
+            return items
+        after = found["pageInfo"]["endCursor"]
+    return items
+
+
+def runs(client: Client, project: str | None, name: str | None, status: str | None, limit: int) -> list[RunRecord]:
+    nodes = pages(client, queries.RUNS, {"project": project, "name": name, "status": status}, ("runs",),
+                  "list runs", limit)
+    return [r for r in (artifact(n) for n in nodes) if isinstance(r, RunRecord)]
 
 
 def history(client: Client, run: str, key: str) -> list[MetricPoint]:

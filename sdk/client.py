@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from provgraph.ids import is_ulid, new_id
-from provgraph.sdk import artifacts, queries
+from provgraph.sdk import artifacts, queries, registry
 from provgraph.sdk.download import DownloadReport, Downloader
 from provgraph.sdk.errors import OfflineRead, Unreachable
 from provgraph.sdk.files import LocalFile, PathLike, collect
@@ -258,6 +258,42 @@ class Client:
     def metric_history(self, run: RefLike, key: str) -> list[MetricPoint]:
         """Every logged value of ``key`` in ``run``, by step."""
         return artifacts.history(self, self.ref(run), key)
+
+    # -- registry lifecycle ---------------------------------------------------------
+
+    def line(self, name: str) -> str:
+        """``name`` as ``project/name`` (the client's project unless given)."""
+        return name if "/" in name else f"{self.project}/{name}"
+
+    def deploy(self, ref: RefLike, environment: str = "production", *, note: str | None = None,
+               force: bool = False) -> Model:
+        """Deploy a model version into ``environment``; the version it replaces there is
+        deprecated once it runs nowhere (the model's ``autoDeprecate``). Refused when a blob
+        of it or upstream is corrupt or missing, unless ``force`` (recorded)."""
+        return registry.deploy(self, self.ref(ref), environment, note, force)
+
+    def rollback(self, name: str, environment: str = "production", *, to: RefLike | None = None,
+                 note: str | None = None, force: bool = False) -> Model:
+        """Deploy again the version that ran in ``environment`` before the current one (or
+        ``to``); returns the version now deployed."""
+        return registry.rollback(self, self.line(name), environment, self.ref(to) if to is not None else None,
+                                 note, force)
+
+    def set_status(self, ref: RefLike, status: str, *, note: str | None = None) -> Model:
+        """Move a version along its lifecycle (DEPRECATED, ARCHIVED, …)."""
+        return registry.set_status(self, self.ref(ref), status, note)
+
+    def deployed(self, name: str) -> dict[str, registry.Deployment]:
+        """Environment -> what runs there now (version, since when)."""
+        return registry.deployed(self, self.line(name))
+
+    def history(self, ref: RefLike, limit: int = 1000) -> list[registry.ModelEvent]:
+        """Lifecycle events of one version, newest first."""
+        return registry.history(self, self.ref(ref), limit)
+
+    def deployments(self, name: str, environment: str | None = None, limit: int = 1000) -> list[registry.ModelEvent]:
+        """Deploys and rollbacks of a model (in one environment), newest first."""
+        return registry.deployments(self, self.line(name), environment, limit)
 
     def metric_summary(self, run: RefLike) -> list[dict[str, Any]]:
         """Per metric: count, last value, min/max and their (best) steps."""

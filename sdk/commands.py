@@ -11,7 +11,7 @@ import sys
 from typing import Callable
 
 from provgraph.sdk import compare as comparing
-from provgraph.sdk import render, runs_table
+from provgraph.sdk import registry_commands, render, runs_table
 from provgraph.sdk.client import Client
 from provgraph.sdk.describe import describe as describe_ref
 from provgraph.sdk.files import collect
@@ -184,4 +184,5 @@ COMMANDS: dict[str, Spec] = {
     "runs": ("list runs, sortable by any metric; export CSV or JSON", _with_common(_runs_options), runs),
     "verify": ("re-hash stored or local bytes against the registry", _with_common(_verify_options), verify),
     "sync": ("replay the offline journal to the service", _common, sync),
+    "registry": (registry_commands.HELP, registry_commands.configure, registry_commands.run),
 }

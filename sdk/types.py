@@ -10,7 +10,7 @@ from typing import Any, Mapping
 NODE_FIELDS = """
 fragment N on Node { id kind project name createdAt tags metadata
   ... on Dataset { version manifestDigest fileCount totalBytes stats source }
-  ... on Model { version modelStatus: status aliases metrics description }
+  ... on Model { version modelStatus: status aliases metrics description deployedIn deployedAt }
   ... on Run { runKind runStatus: status params metrics provenance startedAt endedAt durationS error }
   ... on Evaluation { metrics params }
   ... on Blob { digest size blobStatus: status verifiedAt }
@@ -67,6 +67,8 @@ class Model(_Versioned):
     aliases: tuple[str, ...] = ()
     metrics: Mapping[str, Any] = field(default_factory=dict)
     description: str | None = None
+    deployed_in: tuple[str, ...] = ()
+    deployed_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,8 @@ def artifact(data: Mapping[str, Any]) -> Artifact:
                        stats=data.get("stats") or {}, source=data.get("source"))
     if kind == "MODEL":
         return Model(**base, version=data["version"], status=data["modelStatus"], aliases=tuple(data["aliases"]),
-                     metrics=data.get("metrics") or {}, description=data.get("description"))
+                     metrics=data.get("metrics") or {}, description=data.get("description"),
+                     deployed_in=tuple(data.get("deployedIn") or ()), deployed_at=data.get("deployedAt"))
     if kind == "RUN":
         return RunRecord(**base, status=data["runStatus"], run_kind=data["runKind"], params=data["params"],
                          metrics=data["metrics"], provenance=data["provenance"], started_at=data["startedAt"],

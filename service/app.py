@@ -56,7 +56,7 @@ async def open_services(settings: Settings, graph: GraphStore | None = None) -> 
             settings=settings,
             graph=graph,
             content=content,
-            registry=Registry(graph, Limits(settings.max_json_bytes, settings.max_files)),
+            registry=Registry(graph, Limits(settings.max_json_bytes, settings.max_files), settings.webhooks),
             auth=Auth(settings.auth_tokens),
         )
 

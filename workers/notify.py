@@ -4,12 +4,15 @@ Every corrupt or missing blob found is logged (each pass, so a log search always
 the current state). The webhook (``PROVGRAPH_WEBHOOK_URL``) gets one POST per batch of
 checks that *changed* a status — a blob gone bad, or back to good — with the artifacts
 each bad blob affects, so an alert names the models and evaluations at once. A webhook
-failure is logged, never raised: alerting must not stop verification.
+failure is logged, never raised: alerting must not stop verification. The same findings
+go, as ``integrity.verdict`` events, into the outbox of the signed and retried webhooks
+(``PROVGRAPH_WEBHOOKS``, see ``workers.webhooks``).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, Sequence
 
 import httpx
@@ -18,6 +21,7 @@ from provgraph.checks import BAD, CheckResult
 from provgraph.graph import GraphStore
 from provgraph.ids import utcnow
 from provgraph.impact import Impact
+from provgraph.lifecycle import deliveries
 from provgraph.model import Node
 from provgraph.verify import check_fields, log_event, log_findings
 
@@ -33,18 +37,23 @@ def _ref(node: Node, depth: int) -> dict[str, Any]:
 class Notifier:
     """Logs each finding and posts changes to ``webhook_url`` (when set)."""
 
-    def __init__(self, graph: GraphStore, webhook_url: str | None = None) -> None:
+    def __init__(self, graph: GraphStore, webhook_url: str | None = None, webhooks: Sequence[str] = ()) -> None:
         self.graph = graph
         self.webhook_url = webhook_url
+        self.webhooks = tuple(webhooks)
         self.sent = 0
 
     async def checks(self, results: Sequence[CheckResult], source: str) -> None:
         """Log and announce one batch of recorded check results."""
         log_findings(list(results), source)
         changes = [r for r in results if r.changed and (r.bad or r.previous in BAD)]
-        if changes and self.webhook_url:
-            await self.post({"event": "provgraph.integrity", "source": source, "at": utcnow().isoformat(),
-                             "findings": await self._findings(changes)})
+        if not changes or not (self.webhook_url or self.webhooks):
+            return
+        payload = {"source": source, "at": utcnow().isoformat(), "findings": await self._findings(changes)}
+        if self.webhooks:  # signed, retried deliveries out of the outbox (workers.webhooks)
+            await self.graph.enqueue_webhooks(deliveries("integrity.verdict", payload, self.webhooks, time.time()))
+        if self.webhook_url:
+            await self.post({"event": "provgraph.integrity", **payload})
 
     async def _findings(self, changes: Sequence[CheckResult]) -> list[dict[str, Any]]:
         nodes = await self.graph.get_nodes([r.digest.node_id for r in changes if r.bad])

@@ -31,6 +31,7 @@ from provgraph.workers.gc import GcReport, collect_garbage
 from provgraph.workers.lineage import LineageReport, check_lineage
 from provgraph.workers.notify import Notifier
 from provgraph.workers.passes import PassOptions, PassReport, run_pass
+from provgraph.workers.webhooks import DeliveryReport, WebhookSender
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class WorkerConfig:
     grace: timedelta = timedelta(hours=24)
     stuck_after: timedelta = timedelta(hours=24)
     pending_interval_s: float = 30.0
+    webhook_interval_s: float = 5.0
+    webhook_backoff_s: float = 2.0
 
 
 @dataclass
@@ -57,6 +60,7 @@ class CycleReport:
     verify: PassReport | None = None
     lineage: LineageReport | None = None
     gc: GcReport | None = None
+    webhooks: DeliveryReport | None = None
     errors: list[str] = field(default_factory=list)
 
 
@@ -95,20 +99,30 @@ async def run_worker(settings: Settings, config: WorkerConfig) -> CycleReport:
     """Cycle every ``config.interval_s`` seconds until cancelled (SIGTERM, Ctrl-C), or
     once. A store outage skips to the next cycle; with ``once`` it is raised."""
     async with open_stores(settings) as (graph, content):
-        notifier = Notifier(graph, settings.webhook_url)
+        notifier = Notifier(graph, settings.webhook_url, settings.webhooks)
+        sender = WebhookSender(graph, settings.webhooks, settings.webhook_secret, config.webhook_backoff_s)
         throttle = Throttle(config.bandwidth)
-        while True:
-            started = time.monotonic()
-            try:
-                report = await run_cycle(graph, content, config, notifier, throttle)
-            except Unavailable as exc:
+        # Deliveries go out every few seconds, beside the cycles, never waiting for one.
+        delivering = (asyncio.ensure_future(sender.run(config.webhook_interval_s))
+                      if sender.enabled and not config.once else None)
+        try:
+            while True:
+                started = time.monotonic()
+                try:
+                    report = await run_cycle(graph, content, config, notifier, throttle)
+                    if config.once and sender.enabled:
+                        report.webhooks = await sender.deliver_due()
+                except Unavailable as exc:
+                    if config.once:
+                        raise
+                    log_event(logging.ERROR, "cycle_failed", error=exc.message, retry_in_s=config.interval_s)
+                    report = CycleReport(errors=[exc.message])
                 if config.once:
-                    raise
-                log_event(logging.ERROR, "cycle_failed", error=exc.message, retry_in_s=config.interval_s)
-                report = CycleReport(errors=[exc.message])
-            if config.once:
-                return report
-            await _wait_checking_pending(graph, content, config, notifier, throttle, started)
+                    return report
+                await _wait_checking_pending(graph, content, config, notifier, throttle, started)
+        finally:
+            if delivering is not None:
+                delivering.cancel()
 
 
 def pending_options(options: PassOptions) -> PassOptions:

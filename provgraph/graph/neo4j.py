@@ -22,11 +22,13 @@ from provgraph.digest import Digest
 from provgraph.metrics import MetricPoint, MetricSummary
 from provgraph.errors import ConfigError, Conflict, ProvgraphError, Unavailable
 from provgraph.graph import neo4j_cypher as q
+from provgraph.graph import neo4j_lifecycle as lifecycle
 from provgraph.graph import neo4j_metrics
 from provgraph.graph import neo4j_integrity as integrity
 from provgraph.graph import neo4j_writes as writes
 from provgraph.graph.neo4j_reads import Reads
 from provgraph.graph.protocol import GraphStore
+from provgraph.lifecycle import Action, LifecyclePlan, LineState, ModelEvent, WebhookDelivery
 from provgraph.model import (
     BlobStatus,
     Direction,
@@ -118,7 +120,7 @@ class Neo4jGraphStore:
         if self._schema_ready or self._driver is None:
             return
         try:
-            for statement in q.SCHEMA:
+            for statement in (*q.SCHEMA, *lifecycle.SCHEMA):
                 await self._driver.execute_query(statement, database_=self.database)
         except (ServiceUnavailable, SessionExpired, AuthError, DriverError, OSError) as exc:
             raise self._unavailable(exc) from exc
@@ -182,6 +184,34 @@ class Neo4jGraphStore:
 
     async def metric_summary(self, run_id: str) -> list[MetricSummary]:
         return await self._read(lambda tx: neo4j_metrics.summary(tx, run_id))
+
+    # -- registry lifecycle and webhook outbox ---------------------------------------
+
+    async def lifecycle_state(self, project: str, name: str) -> LineState:
+        return await self._read(lambda tx: lifecycle.state(tx, project, name))
+
+    async def apply_lifecycle(self, plan: LifecyclePlan) -> bool:
+        return await self._write(lambda tx: lifecycle.apply(tx, plan))
+
+    async def model_events(
+        self, project: str, name: str, model_id: str | None = None, environment: str | None = None,
+        actions: Sequence[Action] | None = None, first: int = 50, after: int | None = None,
+    ) -> Page[ModelEvent]:
+        return await self._read(lambda tx: lifecycle.events(tx, project, name, model_id, environment,
+                                                            actions, first, after))
+
+    async def enqueue_webhooks(self, deliveries: Sequence[WebhookDelivery]) -> None:
+        await self._write(lambda tx: lifecycle.enqueue(tx, deliveries))
+
+    async def claim_webhooks(self, now: float, lease_s: float, limit: int) -> list[WebhookDelivery]:
+        return await self._write(lambda tx: lifecycle.claim(tx, now, lease_s, limit))
+
+    async def settle_webhook(self, delivery_id: str, state: str, attempts: int, next_at: float,
+                             error: str | None) -> None:
+        await self._write(lambda tx: lifecycle.settle(tx, delivery_id, state, attempts, next_at, error))
+
+    async def webhook_outbox(self) -> list[tuple[WebhookDelivery, str, str | None]]:
+        return await self._read(lambda tx: lifecycle.outbox(tx))
 
     # -- reads ----------------------------------------------------------------------
 

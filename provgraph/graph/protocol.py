@@ -14,6 +14,7 @@ from typing import Mapping, Protocol, Sequence
 
 from provgraph.checks import CheckResult, Shard
 from provgraph.digest import Digest
+from provgraph.lifecycle import Action, LifecyclePlan, LineState, ModelEvent, WebhookDelivery
 from provgraph.metrics import MetricPoint, MetricSummary
 from provgraph.model import (
     BlobStatus,
@@ -75,6 +76,36 @@ class GraphStore(Protocol):
     async def set_alias(self, node_id: str, alias: str) -> Node:
         """Point ``alias`` at model ``node_id``, moving it from any other version of the
         same (project, name). ``NotFound`` for an unknown model."""
+
+    async def lifecycle_state(self, project: str, name: str) -> LineState:
+        """The lifecycle state of the model line ``project/name`` (revision 0, auto-deprecation
+        on and nothing deployed when it never changed)."""
+
+    async def apply_lifecycle(self, plan: LifecyclePlan) -> bool:
+        """Apply ``plan`` atomically (prop changes, deployment rows, events, webhook
+        deliveries, the revision bumped) if the line is still at ``plan.revision``; False,
+        writing nothing, when a concurrent change came first."""
+
+    async def model_events(
+        self, project: str, name: str, model_id: str | None = None, environment: str | None = None,
+        actions: Sequence[Action] | None = None, first: int = 50, after: int | None = None,
+    ) -> Page[ModelEvent]:
+        """Events of a model line (of one version, one environment, some actions), newest
+        first; ``after`` is a previous page's ``end_cursor`` (an event seq)."""
+
+    async def enqueue_webhooks(self, deliveries: Sequence[WebhookDelivery]) -> None:
+        """Add deliveries to the webhook outbox."""
+
+    async def claim_webhooks(self, now: float, lease_s: float, limit: int) -> list[WebhookDelivery]:
+        """Up to ``limit`` pending deliveries due at ``now``, oldest first, each leased for
+        ``lease_s`` seconds so concurrent workers do not send it twice."""
+
+    async def settle_webhook(self, delivery_id: str, state: str, attempts: int, next_at: float,
+                             error: str | None) -> None:
+        """Record a delivery attempt: ``state`` DELIVERED, FAILED (gave up) or PENDING (retry at ``next_at``)."""
+
+    async def webhook_outbox(self) -> list[tuple[WebhookDelivery, str, str | None]]:
+        """Every delivery with its state and last error (reports and tests)."""
 
     async def add_edge(self, source: str, edge: EdgeSpec) -> Edge:
         """Add one edge between existing nodes. Idempotent for an identical edge.

@@ -22,12 +22,14 @@ from provgraph.checks import CheckResult, Shard
 from provgraph.digest import Digest
 from provgraph.metrics import MetricPoint, MetricSummary
 from provgraph.errors import ConfigError, ProvgraphError, Unavailable
+from provgraph.graph import sqlite_lifecycle as lifecycle
 from provgraph.graph import sqlite_metrics
 from provgraph.graph import sqlite_integrity as integrity
 from provgraph.graph import sqlite_writes as writes
 from provgraph.graph.protocol import GraphStore
 from provgraph.graph.sqlite_reads import Reader
 from provgraph.graph.sqlite_schema import connect, migrate
+from provgraph.lifecycle import Action, LifecyclePlan, LineState, ModelEvent, WebhookDelivery
 from provgraph.model import (
     BlobStatus,
     Direction,
@@ -187,6 +189,34 @@ class SqliteGraphStore:
 
     async def metric_summary(self, run_id: str) -> list[MetricSummary]:
         return await self._read(lambda r: sqlite_metrics.summary(r.conn, run_id))
+
+    # -- registry lifecycle and webhook outbox ---------------------------------------
+
+    async def lifecycle_state(self, project: str, name: str) -> LineState:
+        return await self._read(lambda r: lifecycle.state(r.conn, project, name))
+
+    async def apply_lifecycle(self, plan: LifecyclePlan) -> bool:
+        return await self._write(lambda c: lifecycle.apply(c, plan))
+
+    async def model_events(
+        self, project: str, name: str, model_id: str | None = None, environment: str | None = None,
+        actions: Sequence[Action] | None = None, first: int = 50, after: int | None = None,
+    ) -> Page[ModelEvent]:
+        return await self._read(lambda r: lifecycle.events(r.conn, project, name, model_id, environment,
+                                                           actions, first, after))
+
+    async def enqueue_webhooks(self, deliveries: Sequence[WebhookDelivery]) -> None:
+        await self._write(lambda c: lifecycle.enqueue(c, deliveries))
+
+    async def claim_webhooks(self, now: float, lease_s: float, limit: int) -> list[WebhookDelivery]:
+        return await self._write(lambda c: lifecycle.claim(c, now, lease_s, limit))
+
+    async def settle_webhook(self, delivery_id: str, state: str, attempts: int, next_at: float,
+                             error: str | None) -> None:
+        await self._write(lambda c: lifecycle.settle(c, delivery_id, state, attempts, next_at, error))
+
+    async def webhook_outbox(self) -> list[tuple[WebhookDelivery, str, str | None]]:
+        return await self._read(lambda r: lifecycle.outbox(r.conn))
 
     # -- reads ----------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 NODE_COLUMNS = "n.seq, n.id, n.kind, n.project, n.name, n.version, n.created_at, n.status, n.size, n.verified_at, n.doc"
 
 # Nodes get an integer ``seq`` so traversals join on integers; ``status``, ``size`` and
@@ -80,6 +80,51 @@ MIGRATIONS: dict[int, str] = {
     ALTER TABLE nodes ADD COLUMN checked_at TEXT NOT NULL DEFAULT '';
     CREATE INDEX blobs_pending ON nodes(status, checked_at, id) WHERE kind = 'BLOB';
     CREATE INDEX blobs_checked ON nodes(checked_at, id) WHERE kind = 'BLOB';
+    """,
+    # The registry lifecycle (provgraph.lifecycle): per model line a revision that every
+    # change bumps, what each environment runs, the events newest-first by seq, and the
+    # webhook outbox the workers deliver from.
+    4: """
+    CREATE TABLE model_lines (
+        project TEXT NOT NULL,
+        name TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        auto_deprecate INTEGER NOT NULL DEFAULT 1,
+        PRIMARY KEY (project, name)
+    ) WITHOUT ROWID;
+    CREATE TABLE deployments (
+        project TEXT NOT NULL,
+        name TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        model TEXT NOT NULL,
+        since TEXT NOT NULL,
+        event TEXT NOT NULL,
+        previous TEXT,
+        PRIMARY KEY (project, name, environment)
+    ) WITHOUT ROWID;
+    CREATE TABLE model_events (
+        project TEXT NOT NULL,
+        name TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        id TEXT NOT NULL UNIQUE,
+        model TEXT NOT NULL,
+        environment TEXT,
+        action TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (project, name, seq)
+    ) WITHOUT ROWID;
+    CREATE INDEX model_events_by_model ON model_events(model, seq);
+    CREATE TABLE webhook_outbox (
+        id TEXT PRIMARY KEY,
+        target TEXT NOT NULL,
+        event TEXT NOT NULL,
+        body TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at REAL NOT NULL,
+        state TEXT NOT NULL DEFAULT 'PENDING',
+        error TEXT
+    ) WITHOUT ROWID;
+    CREATE INDEX webhook_due ON webhook_outbox(state, next_at);
     """,
 }
 

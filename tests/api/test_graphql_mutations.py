@@ -99,8 +99,8 @@ def test_model_relations_status_and_description(client: TestClient) -> None:
         "status": "COMPLETED", "description": None, "parents": [{"id": s.v1}], "generatedBy": {"id": s.run2},
         "files": [{"path": "ckpt.bin", "blob": {"id": f"sha256:{hashlib.sha256(b'ckpt-v2').hexdigest()}", "size": 1234, "history": []}}],
     }
-    set_status = "mutation { setModelStatus(model: \"mamba:v2\", status: DEPLOYED) { id status } }"
-    assert data(client, set_status)["setModelStatus"] == {"id": s.v2, "status": "DEPLOYED"}
+    set_status = "mutation { setModelStatus(model: \"mamba:v2\", status: DEPRECATED) { id status } }"
+    assert data(client, set_status)["setModelStatus"] == {"id": s.v2, "status": "DEPRECATED"}
     draft = """mutation { registerModel(name: "n", status: DRAFT, description: "first try") { status description } }"""
     assert data(client, draft)["registerModel"] == {"status": "DRAFT", "description": "first try"}
 

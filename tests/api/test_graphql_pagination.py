@@ -47,7 +47,7 @@ def test_any_edge_cursor_resumes_after_it(client: TestClient) -> None:
 
 def test_listing_filters(client: TestClient) -> None:
     data(client, REGISTER, {"name": "a", "tags": ["prod"]})
-    b = data(client, REGISTER, {"name": "b", "status": "DEPLOYED"})["registerModel"]["id"]
+    b = data(client, REGISTER, {"name": "b", "status": "TRAINING"})["registerModel"]["id"]
     c = data(client, REGISTER, {"name": "b", "tags": ["prod"]})["registerModel"]["id"]
 
     def ids(**where: Any) -> list[str]:
@@ -55,7 +55,7 @@ def test_listing_filters(client: TestClient) -> None:
 
     assert ids(name="b") == [c, b]
     assert len(ids(tag="prod")) == 2 and c in ids(tag="prod")
-    assert ids(status="DEPLOYED") == [b]
+    assert ids(status="TRAINING") == [b]
     assert ids(name="zzz") == []
 
 
