@@ -11,6 +11,8 @@ through ``request.app.state.services``.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from datetime import timedelta
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -35,10 +37,12 @@ from provgraph.auth import Auth
 from provgraph.service.blobs import routes as blob_routes
 from provgraph.service.uploads import routes as upload_routes
 from provgraph.services import Services
+from provgraph.workers.webhooks import WebhookSender
 
 logger = logging.getLogger("provgraph.service")
 
 _PROBE = digest_of_bytes(b"provgraph health probe")
+WEBHOOK_INTERVAL_S = 2.0
 
 
 @asynccontextmanager
@@ -113,7 +117,18 @@ def create_app(settings: Settings | None = None, *, graph: GraphStore | None = N
                 "provgraph service started: graph %s, blobs %s",
                 redact_url(settings.graph_url), redact_url(settings.blob_url),
             )
-            yield
+            # Webhooks go out within seconds even where workers run hourly (a CronJob) or
+            # not at all (the embedded default): a background task beside the requests,
+            # sharing the outbox (and its leases) with any worker.
+            sender = WebhookSender(services.graph, settings.webhooks, settings.webhook_secret)
+            delivering = asyncio.ensure_future(sender.run(WEBHOOK_INTERVAL_S)) if sender.enabled else None
+            try:
+                yield
+            finally:
+                if delivering is not None:
+                    delivering.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await delivering
 
     routes = [
         Route("/graphql", GraphQLView(schema), methods=["GET", "POST"]),

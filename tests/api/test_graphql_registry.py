@@ -4,10 +4,15 @@ deployed, modelSettings; each refusal's exact error and that it wrote nothing.""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import threading
+import time
 from typing import Any, Callable
 
 from provgraph.digest import digest_of_bytes
 
+from ..workers.test_webhooks import Receiver
 from ..workers.world import overwrite
 from .support import TestClient, data, error, services
 
@@ -163,3 +168,23 @@ def test_deploy_refused_on_corrupt_upstream_unless_forced(client: TestClient) ->
     assert forced["status"] == "DEPLOYED"
     (event,) = history(client, "m:v1")["edges"]
     assert event["node"]["forced"] is True and event["node"]["note"] == "known issue"
+
+
+def test_the_service_delivers_webhooks_without_a_worker(make_client: ClientFactory) -> None:
+    hook = Receiver()
+    thread = threading.Thread(target=hook.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        client = make_client(webhooks=(hook.url,), webhook_secret="k")
+        v1 = register(client)
+        data(client, DEPLOY, {"m": v1, "note": "ship"})
+        deadline = time.monotonic() + 15
+        while not hook.received and time.monotonic() < deadline:
+            time.sleep(0.1)
+        (body,) = hook.bodies()
+        assert (body["event"], body["model"]["model_id"], body["model"]["note"]) == ("model.deployed", v1, "ship")
+        headers, raw = hook.received[0]
+        assert headers["x-provgraph-signature"] == "sha256=" + hmac.new(b"k", raw, hashlib.sha256).hexdigest()
+    finally:
+        hook.server.shutdown()
+        hook.server.server_close()

@@ -210,6 +210,7 @@ VALUE_SETS = {
     "everything": [*PRODUCTION, "--set", "worker.deployment.enabled=true", "--set", "worker.timeZone=Etc/UTC",
                    "--set", "worker.backoffLimitPerIndex=2", "--set", "worker.activeDeadlineSeconds=3600",
                    "--set", "worker.webhook.url=https://hooks.example/x", "--set", "s3.partSizeMb=64",
+                   "--set", "webhooks.existingSecret=hooks",
                    "--set", "extraEnv[0].name=PROVGRAPH_MAX_FILES", "--set-string", "extraEnv[0].value=2000000",
                    "--set", "imagePullSecrets[0].name=registry", "--set", "nodeSelector.pool=cpu",
                    "--set", "tolerations[0].key=dedicated", "--set", "tolerations[0].operator=Exists"],
@@ -471,6 +472,27 @@ def test_worker_settings_reach_the_worker_only(helm: Path, tmp_path: Path) -> No
     assert prefixed(env.keys()) <= names_read_by_code()
     service_env = env_of(only(docs, "Deployment"))
     assert not {"PROVGRAPH_WORKER_BANDWIDTH", "PROVGRAPH_WORKER_BATCH", "PROVGRAPH_WEBHOOK_URL"} & service_env.keys()
+
+
+def test_webhooks_reach_the_service_and_the_workers_from_a_secret(helm: Path) -> None:
+    urls = "https://hooks.example/a?token=abc,https://hooks.example/b"
+    docs = render(helm, "--set-string", f"webhooks.urls={urls.replace(',', chr(92) + ',')}",
+                  "--set-string", "webhooks.signingSecret=s1gn")
+    secret = only(docs, "Secret")
+    assert set(secret["data"]) == {"webhooks", "webhook-secret"}
+    name = secret["metadata"]["name"]
+    for workload in (only(docs, "Deployment"), only(docs, "CronJob")):
+        env = env_of(workload)
+        assert "value" not in env["PROVGRAPH_WEBHOOKS"]  # never inline: the URLs carry tokens
+        settings = Settings.from_env(expanded(env, {f"{name}/webhooks": urls, f"{name}/webhook-secret": "s1gn"}))
+        assert settings.webhooks == ("https://hooks.example/a?token=abc", "https://hooks.example/b")
+        assert settings.webhook_secret == "s1gn"
+    existing = render(helm, "--set", "webhooks.existingSecret=hooks")
+    env = env_of(only(existing, "Deployment"))
+    assert env["PROVGRAPH_WEBHOOKS"]["valueFrom"]["secretKeyRef"] == {"name": "hooks", "key": "webhooks"}
+    assert env["PROVGRAPH_WEBHOOK_SECRET"]["valueFrom"]["secretKeyRef"] == {
+        "name": "hooks", "key": "webhook-secret", "optional": True}
+    assert "Secret" not in kinds(existing)
 
 
 def test_worker_disabled_renders_no_worker(helm: Path) -> None:

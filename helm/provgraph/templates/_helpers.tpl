@@ -143,9 +143,31 @@ The environment of the service and the workers: exactly the variables provgraph 
       name: {{ .Values.auth.existingSecret | default (include "provgraph.secretName" .) }}
       key: {{ ternary .Values.auth.existingSecretKey "auth-tokens" (not (empty .Values.auth.existingSecret)) }}
 {{- end }}
+{{- if or .Values.webhooks.existingSecret .Values.webhooks.urls }}
+- name: PROVGRAPH_WEBHOOKS
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.webhooks.existingSecret | default (include "provgraph.secretName" .) }}
+      key: {{ ternary .Values.webhooks.existingSecretUrlsKey "webhooks" (not (empty .Values.webhooks.existingSecret)) }}
+{{- end }}
+{{- if or .Values.webhooks.existingSecret .Values.webhooks.signingSecret }}
+- name: PROVGRAPH_WEBHOOK_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.webhooks.existingSecret | default (include "provgraph.secretName" .) }}
+      key: {{ ternary .Values.webhooks.existingSecretSigningKey "webhook-secret" (not (empty .Values.webhooks.existingSecret)) }}
+      {{- if .Values.webhooks.existingSecret }}
+      optional: true
+      {{- end }}
+{{- end }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}
+{{- end }}
+
+{{/* "true" when the webhooks' URLs (or signing key) come from the chart's Secret. */}}
+{{- define "provgraph.webhooks.ownSecret" -}}
+{{- if and (not .Values.webhooks.existingSecret) (or .Values.webhooks.urls .Values.webhooks.signingSecret) }}true{{ end }}
 {{- end }}
 
 {{/* "true" when the webhook URL comes from the chart's Secret. */}}
