@@ -34,9 +34,9 @@ from provgraph.ids import utcnow
 from provgraph.graph import GraphStore, open_graph_store
 from provgraph.registry import Limits, Registry
 from provgraph.schema import schema
-from provgraph.schema.view import GraphQLView
 from provgraph.auth import Auth
 from provgraph.service.blobs import routes as blob_routes
+from provgraph.service.graphiql import OfflineGraphQLView, assets_route
 from provgraph.service.observe import ObserveMiddleware
 from provgraph.telemetry import CONTENT_TYPE_LATEST, exposition, timed_graph
 from provgraph.service.uploads import routes as upload_routes
@@ -127,7 +127,8 @@ def create_app(settings: Settings | None = None, *, graph: GraphStore | None = N
             yield
 
     routes = [
-        Route("/graphql", GraphQLView(schema), methods=["GET", "POST"]),
+        Route("/graphql", OfflineGraphQLView(schema), methods=["GET", "POST"]),
+        assets_route(),
         Route("/livez", livez, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/healthz", readyz, methods=["GET"]),
