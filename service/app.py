@@ -37,6 +37,7 @@ from provgraph.schema import schema
 from provgraph.auth import Auth
 from provgraph.service.blobs import routes as blob_routes
 from provgraph.service.graphiql import OfflineGraphQLView, assets_route
+from provgraph.service.limits import LimitsMiddleware
 from provgraph.service.observe import ObserveMiddleware
 from provgraph.telemetry import CONTENT_TYPE_LATEST, exposition, timed_graph
 from provgraph.service.uploads import routes as upload_routes
@@ -136,4 +137,5 @@ def create_app(settings: Settings | None = None, *, graph: GraphStore | None = N
         *blob_routes,
         *upload_routes,
     ]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(ObserveMiddleware)])
+    middleware = [Middleware(ObserveMiddleware), Middleware(LimitsMiddleware, settings=settings)]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
