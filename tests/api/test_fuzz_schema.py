@@ -25,7 +25,7 @@ LEAKS = re.compile(
     r"Traceback|File \"|\.py\b|line \d+, in|NoneType|object has no attribute|(Key|Type|Value|Attribute|Index|"
     r"Runtime|Assertion|Lookup|ZeroDivision|Overflow|Recursion)Error\b|sqlite3|neo4j\.|botocore|Exception\b",
 )
-BUDGET = settings(max_examples=100, deadline=None, derandomize=True, database=None,
+BUDGET = settings(deadline=None, derandomize=True, database=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                          HealthCheck.data_too_large, HealthCheck.filter_too_much])
 DIGEST = hashlib.sha256(b"fuzz").hexdigest()
@@ -75,34 +75,21 @@ def check(client: TestClient, document: Any) -> None:
         assert not LEAKS.search(err["message"]), (document, err)
 
 
-def test_fuzzed_queries(live: tuple[TestClient, graphql.GraphQLSchema]) -> None:
+STRATEGIES = {
+    "queries": lambda schema: queries(schema, custom_scalars=SCALARS),
+    "mutations": lambda schema: mutations(schema, custom_scalars=SCALARS),
+    "invalid": lambda schema: st.one_of(queries(schema, custom_scalars=SCALARS, mode=Mode.NEGATIVE),
+                                        mutations(schema, custom_scalars=SCALARS, mode=Mode.NEGATIVE)),
+}
+EXAMPLES = {"queries": 100, "mutations": 100, "invalid": 60}
+
+
+@pytest.mark.parametrize("kind", STRATEGIES)
+def test_fuzzed_documents(live: tuple[TestClient, graphql.GraphQLSchema], kind: str) -> None:
     client, schema = live
 
-    @BUDGET
-    @given(queries(schema, custom_scalars=SCALARS))
-    def run(document: Any) -> None:
-        check(client, document)
-
-    run()
-
-
-def test_fuzzed_mutations(live: tuple[TestClient, graphql.GraphQLSchema]) -> None:
-    client, schema = live
-
-    @BUDGET
-    @given(mutations(schema, custom_scalars=SCALARS))
-    def run(document: Any) -> None:
-        check(client, document)
-
-    run()
-
-
-def test_fuzzed_invalid_documents(live: tuple[TestClient, graphql.GraphQLSchema]) -> None:
-    client, schema = live
-
-    @settings(BUDGET, max_examples=60)
-    @given(st.one_of(queries(schema, custom_scalars=SCALARS, mode=Mode.NEGATIVE),
-                     mutations(schema, custom_scalars=SCALARS, mode=Mode.NEGATIVE)))
+    @settings(BUDGET, max_examples=EXAMPLES[kind])
+    @given(STRATEGIES[kind](schema))
     def run(document: Any) -> None:
         check(client, document)
 
