@@ -54,6 +54,14 @@ class Settings:
     worker_interval_s: float = 3600.0
     worker_batch: int = 100
     worker_bandwidth: int = 0
+    worker_metrics_port: int = 0
+    log_format: str = "text"
+    max_body_bytes: int = 64 * 1024 * 1024
+    max_query_depth: int = 20
+    max_aliases: int = 30
+    max_fields: int = 2000
+    max_traversal_nodes: int = 200_000
+    rate_limit: int = 6000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -75,6 +83,14 @@ class Settings:
             worker_interval_s=_float(env, "PROVGRAPH_WORKER_INTERVAL", 3600.0),
             worker_batch=_int(env, "PROVGRAPH_WORKER_BATCH", 100, 1, 100_000),
             worker_bandwidth=_int(env, "PROVGRAPH_WORKER_BANDWIDTH", 0, 0, 1 << 50),
+            worker_metrics_port=_int(env, "PROVGRAPH_WORKER_METRICS_PORT", 0, 0, 65535),
+            log_format=_choice(env, "PROVGRAPH_LOG_FORMAT", "text", ("text", "json")),
+            max_body_bytes=_int(env, "PROVGRAPH_MAX_BODY_BYTES", 64 * 1024 * 1024, 1024, 1 << 40),
+            max_query_depth=_int(env, "PROVGRAPH_MAX_QUERY_DEPTH", 20, 1, 1000),
+            max_aliases=_int(env, "PROVGRAPH_MAX_ALIASES", 30, 0, 100_000),
+            max_fields=_int(env, "PROVGRAPH_MAX_FIELDS", 2000, 1, 1_000_000),
+            max_traversal_nodes=_int(env, "PROVGRAPH_MAX_TRAVERSAL_NODES", 200_000, 1, 1 << 40),
+            rate_limit=_int(env, "PROVGRAPH_RATE_LIMIT", 6000, 0, 1 << 30),
         )
 
     def __repr__(self) -> str:
@@ -96,6 +112,13 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     if not low <= value <= high:
         raise ConfigError(f"{name}={raw!r} is out of range [{low}, {high}]")
     return value
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = env.get(name) or default
+    if raw.lower() not in choices:
+        raise ConfigError(f"{name}={raw!r} is not one of: {', '.join(choices)}")
+    return raw.lower()
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:

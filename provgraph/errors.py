@@ -73,3 +73,31 @@ class ConfigError(ProvgraphError):
 
     code = "BAD_CONFIG"
     http_status = 500
+
+
+class LimitExceeded(ProvgraphError):
+    """A request over one of the service's limits (``PROVGRAPH_MAX_*``, the rate limit)."""
+
+    code = "LIMIT_EXCEEDED"
+    http_status = 400
+
+
+class PayloadTooLarge(LimitExceeded):
+    """A request body over ``PROVGRAPH_MAX_BODY_BYTES``."""
+
+    code = "PAYLOAD_TOO_LARGE"
+    http_status = 413
+
+
+class RateLimited(LimitExceeded):
+    """More requests from one token than ``PROVGRAPH_RATE_LIMIT`` per minute."""
+
+    code = "RATE_LIMITED"
+    http_status = 429
+
+
+class TooComplex(LimitExceeded):
+    """Traversals whose answers add up to more than ``PROVGRAPH_MAX_TRAVERSAL_NODES``."""
+
+    code = "TOO_COMPLEX"
+    http_status = 400

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any, Generic, Mapping, Sequence, TypeVar
+from typing import Any, Generic, Mapping, NamedTuple, Sequence, TypeVar
 
 from provgraph.digest import Digest
 
@@ -189,6 +189,15 @@ class Hop:
     """A node reached by a traversal and its shortest distance from the start."""
 
     node: Node
+    depth: int
+
+
+class HopRef(NamedTuple):
+    """A hop without the node's fields: its id, kind and shortest depth (the answer to a
+    traversal that asks only for ids, which the stores give without decoding nodes)."""
+
+    id: str
+    kind: NodeKind
     depth: int
 
 

@@ -13,9 +13,11 @@ from provgraph.schema.context import Context
 from provgraph.schema.dataset import Dataset
 from provgraph.schema.errors import ErrorCodes, Schema
 from provgraph.schema.evaluation import Evaluation
+from provgraph.schema.limits import QueryLimits
 from provgraph.schema.fastpath import FastListExecutor
 from provgraph.schema.model import Model
 from provgraph.schema.mutation import Mutation
+from provgraph.schema.operations import OperationMetrics
 from provgraph.schema.query import Query
 from provgraph.schema.run import Run
 from provgraph.schema.scalars import SCALAR_MAP
@@ -26,7 +28,7 @@ schema = Schema(
     query=Query,
     mutation=Mutation,
     types=[Dataset, Run, Model, Evaluation, Blob],
-    extensions=[ErrorCodes],
+    extensions=[OperationMetrics, QueryLimits, ErrorCodes],
     config=StrawberryConfig(scalar_map=SCALAR_MAP),
     execution_context_class=FastListExecutor,
 )

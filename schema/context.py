@@ -8,6 +8,7 @@ import strawberry
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
+from provgraph.errors import TooComplex
 from provgraph.graph import GraphStore
 from provgraph.registry import Registry
 from provgraph.schema.loaders import Loaders
@@ -24,6 +25,7 @@ class Context:
     request: HTTPConnection | None = None
     response: Response | None = None
     loaders: Loaders = field(init=False)
+    traversal_nodes: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.services.graph)
@@ -35,6 +37,17 @@ class Context:
     @property
     def registry(self) -> Registry:
         return self.services.registry
+
+    def spend_traversal(self, nodes: int) -> None:
+        """Count ``nodes`` answered by a traversal; ``TooComplex`` once this request's
+        traversals pass ``PROVGRAPH_MAX_TRAVERSAL_NODES`` together."""
+        self.traversal_nodes += nodes
+        limit = self.services.settings.max_traversal_nodes
+        if self.traversal_nodes > limit:
+            raise TooComplex(
+                f"the traversals of this request reach {self.traversal_nodes} nodes; allowed: {limit} "
+                "(PROVGRAPH_MAX_TRAVERSAL_NODES): narrow them with maxDepth or kinds"
+            )
 
     def check_write(self, project: str) -> None:
         """``Forbidden`` unless the principal may write ``project``."""

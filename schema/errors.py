@@ -34,15 +34,27 @@ def _is_bug(error: GraphQLError) -> bool:
     return error.path is not None and not _is_domain(error)
 
 
+def code_of(error: GraphQLError) -> str:
+    """The ``extensions.code`` ``error`` is answered with."""
+    if isinstance(error.original_error, ProvgraphError):
+        return error.original_error.code
+    code = (error.extensions or {}).get("code")
+    if isinstance(code, str):  # coded already, or set by a limit's validation rule
+        return code
+    return "INTERNAL" if _is_bug(error) else "BAD_INPUT"
+
+
 def coded(error: GraphQLError) -> GraphQLError:
-    """``error`` with ``extensions.code`` set (and its message hidden when it is a bug)."""
+    """``error`` with ``extensions.code`` set (and its message hidden when it is a bug).
+    A code a validation rule set (a limit's) is kept."""
     original = error.original_error
+    code = code_of(error)
     if isinstance(original, ProvgraphError):
-        message, code = original.message, original.code
-    elif _is_bug(error):
-        message, code = INTERNAL_MESSAGE, "INTERNAL"
+        message = original.message
+    elif code == "INTERNAL":
+        message = INTERNAL_MESSAGE
     else:
-        message, code = error.message, "BAD_INPUT"
+        message = error.message
     return GraphQLError(
         message,
         nodes=error.nodes,

@@ -57,6 +57,7 @@ class Query:
         self, info: Info, id: strawberry.ID, max_depth: int | None = None, kinds: list[NodeKind] | None = None
     ) -> list[LineageHop]:
         hops = await info.context.registry.traverse(id, Direction.UPSTREAM, max_depth, kinds)
+        info.context.spend_traversal(len(hops))
         return [LineageHop.from_hop(h) for h in hops]
 
     @field("Everything derived from the node (its impact), at shortest depths.")
@@ -64,6 +65,7 @@ class Query:
         self, info: Info, id: strawberry.ID, max_depth: int | None = None, kinds: list[NodeKind] | None = None
     ) -> list[LineageHop]:
         hops = await info.context.registry.traverse(id, Direction.DOWNSTREAM, max_depth, kinds)
+        info.context.spend_traversal(len(hops))
         return [LineageHop.from_hop(h) for h in hops]
 
     @field(
@@ -78,6 +80,7 @@ class Query:
         max_depth: int | None = None,
     ) -> LineageGraph:
         graph = await info.context.registry.lineage(id, direction or Direction.UPSTREAM, max_depth)
+        info.context.spend_traversal(len(graph.nodes))
         return LineageGraph.from_subgraph(graph)
 
     @field(

@@ -8,6 +8,7 @@ blob by digest records only a fact about bytes, so any caller may ask.
 from __future__ import annotations
 
 import asyncio
+import time
 
 import strawberry
 
@@ -18,6 +19,7 @@ from provgraph.model import BlobStatus, Node, NodeKind
 from provgraph.schema.context import Context
 from provgraph.schema.nodes import NodeType, to_gql
 from provgraph.schema.scalars import Long
+from provgraph.telemetry import observe_check
 from provgraph.verify import VALID, check_blob
 from provgraph.workers.notify import Notifier
 
@@ -75,7 +77,10 @@ async def verify_ref(context: Context, ref: str, quick: bool) -> VerifyResult:
 
     async def check(blob: Node) -> CheckResult:
         async with gate:
-            return await check_blob(context.services.content, blob, quick)
+            started = time.perf_counter()
+            result = await check_blob(context.services.content, blob, quick)
+            observe_check("quick" if quick else "full", time.perf_counter() - started)
+            return result
 
     results = dict(zip(blobs, await asyncio.gather(*(check(b) for b in blobs.values()))))
     await context.graph.record_checks(list(results.values()))

@@ -10,8 +10,12 @@ from email.parser import HeaderParser
 
 PACKAGES = ("provgraph", "provgraph/graph", "provgraph/blobs", "provgraph/service", "provgraph/schema",
             "provgraph/workers", "provgraph/sdk")
-DATA = ("provgraph/py.typed", "provgraph/schema/schema.graphql")
-SDIST = ("LICENSE", "README.md", "pyproject.toml", "schema/schema.graphql", "provgraph/py.typed")
+GRAPHIQL = ("index.html", "graphiql.min.js", "graphiql.min.css", "react.production.min.js",
+            "react-dom.production.min.js", "js.cookie.min.js", "plugin-explorer.umd.js", "plugin-explorer.css")
+DATA = ("provgraph/py.typed", "provgraph/schema/schema.graphql",
+        *(f"provgraph/service/static/graphiql/{name}" for name in GRAPHIQL))
+SDIST = ("LICENSE", "README.md", "pyproject.toml", "schema/schema.graphql", "provgraph/py.typed",
+         "service/static/graphiql/index.html", "service/static/graphiql/graphiql.min.js")
 
 
 def check_wheel(path: str) -> list[str]:

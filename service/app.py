@@ -1,5 +1,8 @@
 """The Starlette application: ``/graphql``, the probes and the blob routes.
 
+``/metrics`` is the Prometheus exposition (``provgraph.telemetry``); every request passes
+``ObserveMiddleware`` (request id, access line, HTTP metrics).
+
 Probes: ``/livez`` says the process answers (no backend call, for liveness: a Neo4j or S3
 outage must not restart healthy pods); ``/readyz`` says the graph and the blob store
 answer (503 naming the failure, for readiness and start order); ``/healthz`` is the same
@@ -19,8 +22,9 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import AsyncIterator, Awaitable
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from provgraph.blobs import open_blob_store
@@ -32,9 +36,12 @@ from provgraph.ids import utcnow
 from provgraph.graph import GraphStore, open_graph_store
 from provgraph.registry import Limits, Registry
 from provgraph.schema import schema
-from provgraph.schema.view import GraphQLView
 from provgraph.auth import Auth
 from provgraph.service.blobs import routes as blob_routes
+from provgraph.service.graphiql import OfflineGraphQLView, assets_route
+from provgraph.service.limits import LimitsMiddleware
+from provgraph.service.observe import ObserveMiddleware
+from provgraph.telemetry import CONTENT_TYPE_LATEST, exposition, timed_graph
 from provgraph.service.uploads import routes as upload_routes
 from provgraph.services import Services
 from provgraph.workers.webhooks import WebhookSender
@@ -49,7 +56,7 @@ WEBHOOK_INTERVAL_S = 2.0
 async def open_services(settings: Settings, graph: GraphStore | None = None) -> AsyncIterator[Services]:
     """Open the graph and blob stores of ``settings``; close them when the block ends."""
     async with AsyncExitStack() as stack:
-        graph = graph or open_graph_store(settings.graph_url)
+        graph = timed_graph(graph or open_graph_store(settings.graph_url))
         await graph.open()
         stack.push_async_callback(graph.close)
         content = ContentStore(open_blob_store(settings.blob_url))
@@ -104,6 +111,11 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok" if healthy else "unavailable", **parts}, 200 if healthy else 503)
 
 
+async def metrics(request: Request) -> Response:
+    """Prometheus text exposition of this process's metrics (no project data in it)."""
+    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
+
+
 def create_app(settings: Settings | None = None, *, graph: GraphStore | None = None) -> Starlette:
     """The service for ``settings`` (default: from the environment). ``graph`` replaces
     the store ``settings.graph_url`` names (not yet opened; the app opens and closes it)."""
@@ -131,11 +143,14 @@ def create_app(settings: Settings | None = None, *, graph: GraphStore | None = N
                         await delivering
 
     routes = [
-        Route("/graphql", GraphQLView(schema), methods=["GET", "POST"]),
+        Route("/graphql", OfflineGraphQLView(schema), methods=["GET", "POST"]),
+        assets_route(),
         Route("/livez", livez, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/healthz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
         *blob_routes,
         *upload_routes,
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    middleware = [Middleware(ObserveMiddleware), Middleware(LimitsMiddleware, settings=settings)]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)

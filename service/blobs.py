@@ -10,7 +10,9 @@ the digest they have (the SDK hashes as it sends and compares: one read of the f
 from __future__ import annotations
 
 import re
-from typing import Awaitable, Callable
+import time
+from contextlib import contextmanager
+from typing import AsyncIterator, Awaitable, Callable, Iterator
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
@@ -21,6 +23,7 @@ from provgraph.errors import BadInput, NotFound
 from provgraph.ids import utcnow
 from provgraph.model import BlobStatus
 from provgraph.services import Services
+from provgraph.telemetry import BLOB_BYTES, BLOB_UPLOAD_LATENCY
 from provgraph.service.errors import error_response
 from provgraph.service.uploads import Unsupported
 
@@ -49,7 +52,9 @@ async def blob_endpoint(request: Request) -> Response:
 
 
 async def put_blob(request: Request, services: Services, digest: Digest) -> Response:
-    result = await services.content.put_stream(digest, request.stream(), _length(request))
+    with timed_upload():
+        result = await services.content.put_stream(digest, request.stream(), _length(request))
+    BLOB_BYTES.labels("in").inc(result.size)
     if result.created or not await services.graph.get_nodes([digest.node_id]):
         # A repeated PUT checks the client's bytes, not the stored ones: it only records
         # a Blob node that is missing, never overwrites a worker's verdict.
@@ -69,7 +74,9 @@ async def post_blob(request: Request) -> Response:
             raise Unsupported("this blob store needs the digest first: PUT /blobs/sha256/{digest}")
         if request.method == "HEAD":
             return Response(status_code=204)
-        result = await services.content.put_unnamed(request.stream(), _length(request))
+        with timed_upload():
+            result = await services.content.put_unnamed(request.stream(), _length(request))
+        BLOB_BYTES.labels("in").inc(result.size)
         if result.created or not await services.graph.get_nodes([result.digest.node_id]):
             await services.graph.record_blob(
                 result.digest, result.size, BlobStatus.VERIFIED, utcnow(), "hashed on upload")
@@ -106,8 +113,27 @@ async def get_blob(request: Request, services: Services, digest: Digest) -> Resp
     headers = _headers(digest, end - start)
     if span is not None:
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
-    body = services.content.read(digest, start, end)
+    body = counted(services.content.read(digest, start, end))
     return StreamingResponse(body, 206 if span else 200, headers, "application/octet-stream")
+
+
+@contextmanager
+def timed_upload() -> Iterator[None]:
+    """Times one upload into ``provgraph_blob_upload_duration_seconds`` by outcome."""
+    started, outcome = time.perf_counter(), "failed"
+    try:
+        yield
+        outcome = "stored"
+    finally:
+        BLOB_UPLOAD_LATENCY.labels(outcome).observe(time.perf_counter() - started)
+
+
+async def counted(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """``chunks``, adding each one's size to the bytes-out counter as it is sent."""
+    out = BLOB_BYTES.labels("out")
+    async for chunk in chunks:
+        out.inc(len(chunk))
+        yield chunk
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from provgraph.config import Settings
+from provgraph.logs import dict_config
 
 
 def serve(settings: Settings | None = None) -> None:
@@ -15,13 +15,11 @@ def serve(settings: Settings | None = None) -> None:
     from provgraph.service.app import create_app
 
     settings = settings or Settings.from_env()  # the stores create their own folders at open
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=log_config())
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                log_config=log_config(settings), access_log=False)
 
 
-def log_config() -> dict[str, Any]:
-    """uvicorn's logging setup, with provgraph's loggers printed the same way."""
-    from uvicorn.config import LOGGING_CONFIG
-
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config["loggers"]["provgraph"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
-    return config
+def log_config(settings: Settings) -> dict[str, Any]:
+    """uvicorn's and provgraph's loggers in ``PROVGRAPH_LOG_FORMAT``, tokens masked; the
+    access lines are provgraph's own (request id, operation, duration)."""
+    return dict_config(settings.log_format, settings.auth_tokens)

@@ -89,6 +89,8 @@ def configure_worker(parser: argparse.ArgumentParser) -> None:
                         help="move bytes proven corrupt to quarantine/ so good bytes can be uploaded again")
     parser.add_argument("--no-lineage", action="store_true", help="skip the lineage checks (run by shard 0)")
     parser.add_argument("--gc", action="store_true", help="also look for orphaned blobs each cycle (report only)")
+    parser.add_argument("--metrics-port", type=int, metavar="PORT",
+                        help="serve Prometheus metrics on this port (PROVGRAPH_WORKER_METRICS_PORT; default: off)")
     _gc_flags(parser)
     _stores(parser)
 
@@ -120,7 +122,8 @@ def run_worker(args: argparse.Namespace) -> int:
         stuck_after=timedelta(hours=settings.stuck_run_hours),
         pending_interval_s=args.pending_interval,
     )
-    return _run(settings, config)
+    port = settings.worker_metrics_port if args.metrics_port is None else args.metrics_port
+    return _run(settings, config, port)
 
 
 def run_gc(args: argparse.Namespace) -> int:
@@ -137,10 +140,14 @@ def _grace(args: argparse.Namespace, settings: Settings) -> timedelta:
     return timedelta(hours=settings.orphan_grace_hours if args.grace_hours is None else args.grace_hours)
 
 
-def _run(settings: Settings, config: WorkerConfig) -> int:
+def _run(settings: Settings, config: WorkerConfig, metrics_port: int = 0) -> int:
     from provgraph.workers.scheduler import serve_worker
 
-    setup_logging()
+    setup_logging(settings)
+    if metrics_port:
+        from provgraph.telemetry import serve_metrics
+
+        serve_metrics(metrics_port)
     report = asyncio.run(serve_worker(settings, config))
     for line in render(report):
         print(line)
@@ -188,13 +195,19 @@ class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
         super().emit(record)
 
 
-def setup_logging() -> None:
-    """JSON lines from the workers on stderr; httpx kept quiet (its lines name the
-    webhook URL, which is a secret)."""
+def setup_logging(settings: Settings | None = None) -> None:
+    """The workers' lines on stderr: findings are JSON objects in either format, and
+    ``PROVGRAPH_LOG_FORMAT=json`` makes every line one (with ``ts``, ``level``,
+    ``logger``); httpx kept quiet (its lines name the webhook URL, a secret)."""
+    from provgraph.logs import JsonFormatter
+
     logger = logging.getLogger("provgraph")
-    if not any(isinstance(h, _Stderr) for h in logger.handlers):
+    handler = next((h for h in logger.handlers if isinstance(h, _Stderr)), None)
+    if handler is None:
         handler = _Stderr()
-        handler.setFormatter(logging.Formatter("%(message)s"))
         logger.addHandler(handler)
+    secrets = [settings.webhook_url] if settings is not None and settings.webhook_url else []
+    json_lines = settings is not None and settings.log_format == "json"
+    handler.setFormatter(JsonFormatter(secrets) if json_lines else logging.Formatter("%(message)s"))
     logger.setLevel(logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)

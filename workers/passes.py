@@ -19,6 +19,7 @@ import contextlib
 import dataclasses
 import itertools
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,6 +32,7 @@ from provgraph.errors import Unavailable
 from provgraph.graph import GraphStore
 from provgraph.ids import utcnow
 from provgraph.model import BlobStatus, Node
+from provgraph.telemetry import count_checks, observe_check, timed_pass
 from provgraph.verify import blob_state, check_blob, log_event
 from provgraph.workers.notify import Notifier
 
@@ -78,6 +80,7 @@ class PassReport:
         self.checked += len(results)
         self.bytes_hashed += sum(r.size or 0 for r in results if r.actual is not None)
         self.statuses.update(r.status for r in results)
+        count_checks(r.status.value for r in results)
         bad = [r for r in results if r.bad]
         self.findings += bad[:MAX_FINDINGS_KEPT - len(self.findings)]
 
@@ -120,9 +123,10 @@ async def run_pass(
     """Check every due blob of ``options.shard`` once; ``Unavailable`` ends the pass."""
     report = PassReport(options.shard, options.quick, utcnow())
     recorder = _Recorder(graph, notifier or Notifier(graph), report)
-    async for blobs in _batches(graph, options, report.started):
-        await _check_all(content, blobs, options, throttle, recorder)
-        await recorder.flush()
+    with timed_pass("quick" if options.quick else "full"):
+        async for blobs in _batches(graph, options, report.started):
+            await _check_all(content, blobs, options, throttle, recorder)
+            await recorder.flush()
     report.finished = utcnow()
     log_event(logging.INFO, "pass_finished", **report.summary())
     return report
@@ -170,9 +174,10 @@ async def _check_all(
 
 
 async def _check_one(content: ContentStore, blob: Node, options: PassOptions, throttle: Throttle | None) -> CheckResult:
-    at = utcnow()
+    at, started = utcnow(), time.perf_counter()
     try:
         result = await check_blob(content, blob, options.quick, throttle)
+        observe_check("quick" if options.quick else "full", time.perf_counter() - started)
     except Unavailable:
         raise
     except Exception as exc:  # one unreadable blob must not stall the pass: record why

@@ -25,6 +25,7 @@ from provgraph.blobs.throttle import Throttle
 from provgraph.config import Settings
 from provgraph.errors import Unavailable
 from provgraph.graph import GraphStore, open_graph_store
+from provgraph.telemetry import timed_graph
 from provgraph.verify import log_event
 from provgraph.workers.adopt import AdoptReport, record_unrecorded
 from provgraph.workers.gc import GcReport, collect_garbage
@@ -68,7 +69,7 @@ class CycleReport:
 async def open_stores(settings: Settings) -> AsyncIterator[tuple[GraphStore, ContentStore]]:
     """The graph and blob stores of ``settings``, opened; closed when the block ends."""
     async with AsyncExitStack() as stack:
-        graph = open_graph_store(settings.graph_url)
+        graph = timed_graph(open_graph_store(settings.graph_url))
         await graph.open()
         stack.push_async_callback(graph.close)
         content = ContentStore(open_blob_store(settings.blob_url))

@@ -37,6 +37,7 @@ from provgraph.model import (
     EdgeType,
     FileEntry,
     Hop,
+    HopRef,
     NewNode,
     Node,
     NodeFilter,
@@ -239,6 +240,28 @@ class Neo4jGraphStore:
         edge_types: Sequence[EdgeType] | None = None,
     ) -> list[Hop]:
         return await self.reads.traverse(start, direction, max_depth, kinds, edge_types)
+
+    async def traverse_ids(
+        self,
+        start: Sequence[str],
+        direction: Direction,
+        max_depth: int | None,
+        kinds: Sequence[NodeKind] | None = None,
+        edge_types: Sequence[EdgeType] | None = None,
+    ) -> list[HopRef]:
+        return await self.reads.traverse_ids(start, direction, max_depth, kinds, edge_types)
+
+    async def traverse_page(
+        self,
+        start: Sequence[str],
+        direction: Direction,
+        max_depth: int | None,
+        kinds: Sequence[NodeKind] | None,
+        edge_types: Sequence[EdgeType] | None,
+        first: int,
+        after: str | None,
+    ) -> Page[HopRef]:
+        return await self.reads.traverse_page(start, direction, max_depth, kinds, edge_types, first, after)
 
     async def lineage(self, node_id: str, direction: Direction, max_depth: int | None) -> Subgraph:
         return await self.reads.lineage(node_id, direction, max_depth)

@@ -139,6 +139,19 @@ def walk_all(upstream: bool, types: Sequence[EdgeType] | None, full: bool) -> st
             f"WITH x, collect({edge}) AS out RETURN collect([{cols('x')}, out])")
 
 
+def walk_ids(upstream: bool, types: Sequence[EdgeType] | None) -> str:
+    """``walk_all`` answering each reachable node's id and kind only, with the ids of the
+    far ends of its edges."""
+    arrow_walk = f"-[{rel_types(types)}*0..]->" if upstream else f"<-[{rel_types(types)}*0..]-"
+    arrow_edge = f"-[{rel_types(types)}]->" if upstream else f"<-[{rel_types(types)}]-"
+    return (f"MATCH (s:Node) WHERE s.id IN $ids MATCH (s){arrow_walk}(x) WITH DISTINCT x "
+            f"OPTIONAL MATCH (x){arrow_edge}(y) "
+            f"WITH x, collect(y.id) AS out RETURN collect([x.id, x.kind, out])")
+
+
+KINDS_BY_IDS = "UNWIND $ids AS i MATCH (n:Node {id: i}) RETURN collect([n.id, n.kind])"
+
+
 def walk_level(upstream: bool, types: Sequence[EdgeType] | None) -> str:
     arrow = f"-[r{rel_types(types)}]->" if upstream else f"<-[r{rel_types(types)}]-"
     return f"UNWIND $ids AS i MATCH (x:Node {{id: i}}){arrow}(y) RETURN collect([x.id, y.id, type(r), r.role, r.path])"

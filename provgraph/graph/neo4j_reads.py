@@ -15,6 +15,7 @@ from neo4j import AsyncManagedTransaction
 from provgraph.errors import NotFound
 from provgraph.graph import neo4j_cypher as q
 from provgraph.graph.bfs import adjacency, shortest_depths
+from provgraph.graph.hops import page_after, parse_cursor
 from provgraph.graph.neo4j_writes import rows
 from provgraph.graph.rows import edge_from_row, edge_order, file_from_row, node_from_row
 from provgraph.model import (
@@ -24,6 +25,7 @@ from provgraph.model import (
     EdgeType,
     FileEntry,
     Hop,
+    HopRef,
     Node,
     NodeFilter,
     NodeKind,
@@ -182,6 +184,39 @@ class Reads:
                 if d > 0 and (wanted is None or nodes[i].kind in wanted)]
         hops.sort(key=lambda h: (h.depth, h.node.id))
         return hops
+
+    async def traverse_ids(
+        self, start: Sequence[str], direction: Direction, max_depth: int | None,
+        kinds: Sequence[NodeKind] | None, edge_types: Sequence[EdgeType] | None,
+    ) -> list[HopRef]:
+        if direction is Direction.BOTH:
+            raise ValueError("traverse walks one direction; lineage handles BOTH")
+        upstream = direction is Direction.UPSTREAM
+        if max_depth is not None and max_depth <= LEVEL_BY_LEVEL_MAX_DEPTH:
+            edges = await self._walk_levels(start, upstream, max_depth, edge_types)
+            depths = shortest_depths(start, adjacency((e[0], e[1]) for e in edges), max_depth)
+            kind_of = dict(await self.collected(q.KINDS_BY_IDS, ids=list(depths)))
+        else:
+            found = await self.collected(q.walk_ids(upstream, edge_types), ids=list(start))
+            kind_of = {row[0]: row[1] for row in found}
+            missing = [s for s in start if s not in kind_of]
+            if missing:
+                raise NotFound(f"no node with id {missing[0]!r}")
+            depths = shortest_depths(start, {row[0]: row[2] for row in found}, None)
+        wanted = {k.value for k in kinds} if kinds else None
+        refs = [HopRef(i, NodeKind(kind_of[i]), d) for i, d in depths.items()
+                if d > 0 and i in kind_of and (wanted is None or kind_of[i] in wanted)]
+        refs.sort(key=lambda h: (h.depth, h.id))
+        return refs
+
+    async def traverse_page(
+        self, start: Sequence[str], direction: Direction, max_depth: int | None, kinds: Sequence[NodeKind] | None,
+        edge_types: Sequence[EdgeType] | None, first: int, after: str | None,
+    ) -> Page[HopRef]:
+        """Each page walks again (Neo4j offers no cheap way to tell that the graph is
+        unchanged since the previous page)."""
+        after_key = parse_cursor(after)
+        return page_after(await self.traverse_ids(start, direction, max_depth, kinds, edge_types), first, after_key)
 
     async def lineage(self, node_id: str, direction: Direction, max_depth: int | None) -> Subgraph:
         nodes: dict[str, Node] = {}

@@ -24,6 +24,7 @@ from provgraph.model import (
     EdgeType,
     FileEntry,
     Hop,
+    HopRef,
     NewNode,
     Node,
     NodeFilter,
@@ -187,6 +188,32 @@ class GraphStore(Protocol):
         ``kinds`` filters the answer, not the walk; ``edge_types`` restricts the walk.
         Ordered by depth, then id. ``NotFound`` when a start id is unknown.
         """
+
+    async def traverse_ids(
+        self,
+        start: Sequence[str],
+        direction: Direction,
+        max_depth: int | None,
+        kinds: Sequence[NodeKind] | None = None,
+        edge_types: Sequence[EdgeType] | None = None,
+    ) -> list[HopRef]:
+        """``traverse`` answering only each node's id and kind with its depth (same
+        hops, same order), without reading the nodes' other fields."""
+
+    async def traverse_page(
+        self,
+        start: Sequence[str],
+        direction: Direction,
+        max_depth: int | None,
+        kinds: Sequence[NodeKind] | None,
+        edge_types: Sequence[EdgeType] | None,
+        first: int,
+        after: str | None,
+    ) -> Page[HopRef]:
+        """The ``first`` hops of ``traverse_ids`` after the hop cursor ``after`` (None:
+        from the start), with the cursor of the page's last hop (``graph.hops``). Pages
+        taken one after the other cover every hop exactly once while the graph does not
+        change. ``BadInput`` for a cursor ``graph.hops`` did not make."""
 
     async def lineage(self, node_id: str, direction: Direction, max_depth: int | None) -> Subgraph:
         """The start node and the nodes its walk reaches in ``direction`` within

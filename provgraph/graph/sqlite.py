@@ -27,6 +27,7 @@ from provgraph.graph import sqlite_metrics
 from provgraph.graph import sqlite_integrity as integrity
 from provgraph.graph import sqlite_writes as writes
 from provgraph.graph.protocol import GraphStore
+from provgraph.graph.sqlite_index import TraversalIndex
 from provgraph.graph.sqlite_reads import Reader
 from provgraph.graph.sqlite_schema import connect, migrate
 from provgraph.lifecycle import Action, LifecyclePlan, LineState, ModelEvent, WebhookDelivery
@@ -38,6 +39,7 @@ from provgraph.model import (
     EdgeType,
     FileEntry,
     Hop,
+    HopRef,
     NewNode,
     Node,
     NodeFilter,
@@ -62,6 +64,7 @@ class SqliteGraphStore:
         # worker thread is closed when it comes back, never under a running query.
         self._pool_lock = threading.Lock()
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._index = TraversalIndex(lambda: connect(path))
 
     @classmethod
     def from_url(cls, url: str) -> SqliteGraphStore:
@@ -153,6 +156,7 @@ class SqliteGraphStore:
                     writer.close()
                 while not self._readers.empty():
                     self._readers.get_nowait().close()
+            self._index.close()
 
         await anyio.to_thread.run_sync(_close)
 
@@ -245,10 +249,42 @@ class SqliteGraphStore:
         kinds: Sequence[NodeKind] | None = None,
         edge_types: Sequence[EdgeType] | None = None,
     ) -> list[Hop]:
-        return await self._read(lambda r: r.traverse(list(start), direction, max_depth, kinds, edge_types))
+        if direction is Direction.BOTH:
+            raise ValueError("traverse walks one direction; lineage handles BOTH")
+        return await self._read(
+            lambda r: self._index.hops(list(start), direction, max_depth, kinds, edge_types, r.seqs, r.nodes_by_seq)
+        )
+
+    async def traverse_ids(
+        self,
+        start: Sequence[str],
+        direction: Direction,
+        max_depth: int | None,
+        kinds: Sequence[NodeKind] | None = None,
+        edge_types: Sequence[EdgeType] | None = None,
+    ) -> list[HopRef]:
+        if direction is Direction.BOTH:
+            raise ValueError("traverse walks one direction; lineage handles BOTH")
+        return await self._read(lambda r: self._index.hop_refs(list(start), direction, max_depth, kinds, edge_types, r.seqs))
+
+    async def traverse_page(
+        self,
+        start: Sequence[str],
+        direction: Direction,
+        max_depth: int | None,
+        kinds: Sequence[NodeKind] | None,
+        edge_types: Sequence[EdgeType] | None,
+        first: int,
+        after: str | None,
+    ) -> Page[HopRef]:
+        if direction is Direction.BOTH:
+            raise ValueError("traverse walks one direction; lineage handles BOTH")
+        return await self._read(
+            lambda r: self._index.hop_page(list(start), direction, max_depth, kinds, edge_types, first, after, r.seqs)
+        )
 
     async def lineage(self, node_id: str, direction: Direction, max_depth: int | None) -> Subgraph:
-        return await self._read(lambda r: r.lineage(node_id, direction, max_depth))
+        return await self._read(lambda r: self._index.lineage(node_id, direction, max_depth, r.seqs, r.nodes_by_seq))
 
     async def path(self, source: str, target: str, direction: PathDirection = PathDirection.ANY) -> Subgraph | None:
         return await self._read(lambda r: r.path(source, target, direction))

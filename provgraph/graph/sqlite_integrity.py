@@ -92,8 +92,8 @@ def lineage_many(reader: Reader, start: Sequence[str], direction: Direction) -> 
     if direction is Direction.BOTH:
         raise ValueError("lineage_many walks one direction")
     upstream = direction is Direction.UPSTREAM
-    starts = reader._seqs(start)
-    rows = reader._walk(starts, upstream, None, None, full=True)
+    starts = reader.seqs(start)
+    rows = reader._walk(starts, upstream, None, full=True)
     depths = shortest_depths(starts, adjacency((r[0], r[1]) for r in rows), None)
     nodes = reader.nodes_by_seq(list(depths))
     edges: dict[Edge, None] = {}

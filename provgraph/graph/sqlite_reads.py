@@ -1,28 +1,25 @@
 """Read queries of the SQLite graph store, over one connection.
 
-Traversals fetch the edges of the reachable part of the graph with one recursive query
-that visits each node once (``UNION`` on the node alone), then compute exact shortest
-depths in ``provgraph.graph.bfs``. Shallow bounded walks go level by level instead, so
-``maxDepth: 1`` never pays for a huge ancestry.
+Traversals and lineage run on the in-memory ``sqlite_index.TraversalIndex``. Path and the
+integrity workers' multi-start lineage fetch the edges of the reachable part of the graph
+with one recursive query that visits each node once (``UNION`` on the node alone).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 from provgraph.errors import NotFound
-from provgraph.graph.bfs import adjacency, shortest_depths, shortest_path
-from provgraph.graph.rows import edge_from_row, edge_order, file_from_row, node_from_row
+from provgraph.graph.bfs import adjacency, shortest_path
+from provgraph.graph.rows import edge_from_row, file_from_row, node_from_row
 from provgraph.graph.sqlite_schema import NODE_COLUMNS
 from provgraph.model import (
     BlobStatus,
     Direction,
-    Edge,
     EdgeType,
     FileEntry,
-    Hop,
     Node,
     NodeFilter,
     NodeKind,
@@ -31,23 +28,12 @@ from provgraph.model import (
     Subgraph,
 )
 
-LEVEL_BY_LEVEL_MAX_DEPTH = 32
-# Up to this many nodes, the edges among them are found by one index seek per pair.
-PAIRWISE_MAX_NODES = 64
 Row = tuple[Any, ...]
 _FILE_COLUMNS = "a.id, e.path, e.role, b.id, b.size, b.status"
 
 
 def _json(values: Sequence[Any]) -> str:
     return json.dumps(list(values))
-
-
-def _by_id(nodes: Iterable[Node]) -> tuple[Node, ...]:
-    return tuple(sorted(nodes, key=lambda n: n.id))
-
-
-def _sorted_edges(edges: Iterable[Edge]) -> tuple[Edge, ...]:
-    return tuple(sorted(edges, key=edge_order))
 
 
 class Reader:
@@ -70,7 +56,7 @@ class Reader:
         )
         return {row[1]: node_from_row(row) for row in rows}
 
-    def _seqs(self, ids: Sequence[str]) -> list[int]:
+    def seqs(self, ids: Sequence[str]) -> list[int]:
         found = dict(self.conn.execute(
             "SELECT id, seq FROM nodes WHERE id IN (SELECT value FROM json_each(?))", (_json(ids),)
         ).fetchall())
@@ -118,7 +104,7 @@ class Reader:
     # -- files ----------------------------------------------------------------------
 
     def list_files(self, node_id: str, first: int, after: str | None) -> Page[FileEntry]:
-        (seq,) = self._seqs([node_id])
+        (seq,) = self.seqs([node_id])
         sql = (f"SELECT {_FILE_COLUMNS} FROM edges e JOIN nodes a ON a.seq = e.src JOIN nodes b ON b.seq = e.dst "
                "WHERE e.src = ? AND e.type = 'HAS_FILE'")
         args: list[Any] = [seq]
@@ -138,12 +124,10 @@ class Reader:
 
     # -- traversals -----------------------------------------------------------------
 
-    def _walk(
-        self, starts: list[int], upstream: bool, max_depth: int | None,
-        edge_types: Sequence[EdgeType] | None, full: bool,
-    ) -> list[Row]:
+    def _walk(self, starts: list[int], upstream: bool, edge_types: Sequence[EdgeType] | None, full: bool) -> list[Row]:
         """Edges of the part of the graph reachable from ``starts``, oriented in the
-        walk's direction: rows (from, to) or, when ``full``, (from, to, type, role, path)."""
+        walk's direction: rows (from, to) or, when ``full``, (from, to, type, role, path).
+        (Traversals and lineage use the in-memory ``TraversalIndex`` instead.)"""
         a, b = ("src", "dst") if upstream else ("dst", "src")
         types = ""
         args: list[Any] = []
@@ -151,86 +135,15 @@ class Reader:
             types = " AND e.type IN (SELECT value FROM json_each(?))"
             args.append(_json([t.value for t in edge_types]))
         columns = f"e.{a}, e.{b}" + (", e.type, e.role, e.path" if full else "")
-        if max_depth is not None and max_depth <= LEVEL_BY_LEVEL_MAX_DEPTH:
-            return self._walk_levels(starts, columns, a, types, args, max_depth)
         sql = (f"WITH RECURSIVE walk(seq) AS (SELECT value FROM json_each(?) UNION "
                f"SELECT e.{b} FROM walk JOIN edges e ON e.{a} = walk.seq{types}) "
                f"SELECT {columns} FROM walk JOIN edges e ON e.{a} = walk.seq{types}")
         return self.conn.execute(sql, [_json(starts), *args, *args]).fetchall()
 
-    def _walk_levels(
-        self, starts: list[int], columns: str, a: str, types: str, args: list[Any], max_depth: int
-    ) -> list[Row]:
-        sql = f"SELECT {columns} FROM edges e WHERE e.{a} IN (SELECT value FROM json_each(?)){types}"
-        rows: list[Row] = []
-        seen = set(starts)
-        frontier = list(starts)
-        for _ in range(max_depth):
-            batch = self.conn.execute(sql, [_json(frontier), *args]).fetchall()
-            rows += batch
-            frontier = list({r[1] for r in batch} - seen)
-            seen.update(frontier)
-            if not frontier:
-                break
-        return rows
-
-    def traverse(
-        self, start: list[str], direction: Direction, max_depth: int | None,
-        kinds: Sequence[NodeKind] | None, edge_types: Sequence[EdgeType] | None,
-    ) -> list[Hop]:
-        if direction is Direction.BOTH:
-            raise ValueError("traverse walks one direction; lineage handles BOTH")
-        starts = self._seqs(start)
-        rows = self._walk(starts, direction is Direction.UPSTREAM, max_depth, edge_types, full=False)
-        depths = shortest_depths(starts, adjacency(rows), max_depth)
-        for seq in starts:
-            del depths[seq]
-        nodes = self.nodes_by_seq(list(depths), kinds)
-        hops = [Hop(node, depths[seq]) for seq, node in nodes.items()]
-        hops.sort(key=lambda h: (h.depth, h.node.id))
-        return hops
-
-    def lineage(self, node_id: str, direction: Direction, max_depth: int | None) -> Subgraph:
-        (start,) = self._seqs([node_id])
-        if max_depth is None and direction is not Direction.BOTH:
-            return self._closure(start, direction)
-        keep: set[int] = {start}
-        for walk in direction.walks():
-            rows = self._walk([start], walk is Direction.UPSTREAM, max_depth, None, full=False)
-            keep.update(shortest_depths([start], adjacency(rows), max_depth))
-        nodes = self.nodes_by_seq(list(keep))
-        return Subgraph(_by_id(nodes.values()), self.edges_among(nodes), direction)
-
-    def _closure(self, start: int, direction: Direction) -> Subgraph:
-        """An unbounded one-way lineage: every edge of the walk joins two returned nodes,
-        and every edge between two of them is one the walk took (each returned node's
-        edges in the walk's direction all lead to returned nodes), so the walk's own edges
-        are the induced subgraph."""
-        upstream = direction is Direction.UPSTREAM
-        rows = self._walk([start], upstream, None, None, full=True)
-        nodes = self.nodes_by_seq(list({start, *(r[1] for r in rows)}))
-        edges = [edge_from_row(nodes[a].id, nodes[b].id, t, role, path)
-                 for a, b, t, role, path in ((r if upstream else (r[1], r[0], *r[2:])) for r in rows)]
-        return Subgraph(_by_id(nodes.values()), _sorted_edges(edges), direction)
-
-    def edges_among(self, nodes: dict[int, Node]) -> tuple[Edge, ...]:
-        """Every edge whose two ends are in ``nodes`` (the induced subgraph), in one
-        query: a seek per pair of nodes for a small set, else one pass over the set's
-        out-edges with a membership test on the far end."""
-        seqs = _json(list(nodes))
-        if len(nodes) <= PAIRWISE_MAX_NODES:
-            sql = ("SELECT e.src, e.dst, e.type, e.role, e.path FROM json_each(?) a CROSS JOIN json_each(?) b "
-                   "CROSS JOIN edges e ON e.src = a.value AND e.dst = b.value")
-        else:
-            sql = ("SELECT e.src, e.dst, e.type, e.role, e.path FROM json_each(?) j CROSS JOIN edges e "
-                   "ON e.src = j.value WHERE +e.dst IN (SELECT value FROM json_each(?))")
-        rows = self.conn.execute(sql, (seqs, seqs))
-        return _sorted_edges(edge_from_row(nodes[a].id, nodes[b].id, t, role, path) for a, b, t, role, path in rows)
-
     def path(self, source: str, target: str, direction: PathDirection) -> Subgraph | None:
-        src, dst = self._seqs([source, target])
+        src, dst = self.seqs([source, target])
         for walk in direction.walks():
-            rows = self._walk([src], walk is Direction.UPSTREAM, None, None, full=True)
+            rows = self._walk([src], walk is Direction.UPSTREAM, None, full=True)
             seqs = shortest_path(src, dst, adjacency((r[0], r[1]) for r in rows))
             if seqs is not None:
                 return self._path_subgraph(seqs, rows, walk)

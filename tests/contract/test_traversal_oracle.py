@@ -2,9 +2,10 @@
 
 Each example is a fresh random DAG written in one batch under new ids, so examples in
 one store never touch each other and no wipe is needed between them. For a few start
-nodes and depth bounds, ancestors, descendants, lineage (every direction) and path must
-agree with networkx exactly: the nodes, their shortest depths, every edge among the
-returned nodes, and a shortest path going the way it says.
+nodes and depth bounds, ancestors, descendants (whole, ids only, and page by page),
+lineage (every direction) and path must agree with networkx exactly: the nodes, their
+shortest depths, every edge among the returned nodes, and a shortest path going the way
+it says.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from provgraph.graph import GraphStore, open_graph_store
-from provgraph.graph.sqlite_reads import PAIRWISE_MAX_NODES
+from provgraph.graph.hops import cursor_of
+from provgraph.graph.neo4j_reads import PAIRWISE_MAX_NODES
 from provgraph.ids import new_id
-from provgraph.model import Direction, EdgeSpec, EdgeType, NewNode, NodeKind, PathDirection, Subgraph
+from provgraph.model import Direction, EdgeSpec, EdgeType, HopRef, NewNode, NodeKind, PathDirection, Subgraph
 
 from tests.conftest import GRAPH_BACKENDS, graph_url, wipe
 
@@ -111,6 +113,9 @@ async def check_traversals(store: GraphStore, oracle: Oracle, start: str, max_de
         assert [(h.depth, h.node.id) for h in hops] == sorted((d, i) for i, d in expected.items())
         models = await store.traverse([start], direction, max_depth, kinds=[NodeKind.MODEL])
         assert [h.node.id for h in models] == [h.node.id for h in hops if h.node.kind is NodeKind.MODEL]
+        refs = await store.traverse_ids([start], direction, max_depth)
+        assert refs == [HopRef(h.node.id, h.node.kind, h.depth) for h in hops]
+        assert await paged(store, start, direction, max_depth, first=len(refs) // 3 + 1) == refs
     for direction in Direction:
         graph = await store.lineage(start, direction, max_depth)
         nodes, edges = oracle.lineage(start, direction, max_depth)
@@ -118,6 +123,19 @@ async def check_traversals(store: GraphStore, oracle: Oracle, start: str, max_de
         assert sorted(edge_keys(graph), key=lambda k: (k[0], k[1])) == edge_keys(graph)
         assert set(edge_keys(graph)) == edges and len(graph.edges) == len(edges)
         assert graph.direction is direction
+
+
+async def paged(store: GraphStore, start: str, direction: Direction, max_depth: int | None, first: int) -> list[HopRef]:
+    """Every page of a traversal, one after the other."""
+    refs: list[HopRef] = []
+    after = None
+    while True:
+        page = await store.traverse_page([start], direction, max_depth, None, None, first, after)
+        refs += page.items
+        assert page.end_cursor == (cursor_of(page.items[-1]) if page.items else None)
+        if not page.has_next:
+            return refs
+        after = page.end_cursor
 
 
 async def check_path(store: GraphStore, oracle: Oracle, source: str, target: str) -> None:
@@ -149,8 +167,8 @@ async def check(store: GraphStore, dag: Dag) -> None:
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("backend", GRAPH_BACKENDS)
 def test_traversals_agree_with_networkx(backend: str, tmp_path: Path) -> None:
+    store = open_graph_store(graph_url(backend, tmp_path))  # may skip: before the loop exists
     loop = asyncio.new_event_loop()
-    store = open_graph_store(graph_url(backend, tmp_path))
     loop.run_until_complete(store.open())
     try:
         loop.run_until_complete(wipe(store))

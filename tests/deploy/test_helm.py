@@ -545,3 +545,17 @@ def chart_app_version() -> str:
     chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
     version: str = chart["appVersion"]
     return version
+
+
+def test_service_monitor_only_when_enabled_and_it_scrapes_the_services_metrics(helm: Path) -> None:
+    assert "ServiceMonitor" not in kinds(render(helm))
+    docs = render(helm, "--set", "serviceMonitor.enabled=true", "--set", "serviceMonitor.interval=15s",
+                  "--set", "serviceMonitor.labels.release=prom")
+    monitor, service = only(docs, "ServiceMonitor"), only(docs, "Service")
+    assert monitor["apiVersion"] == "monitoring.coreos.com/v1" and monitor["metadata"]["labels"]["release"] == "prom"
+    assert monitor["spec"]["endpoints"] == [{"port": "http", "path": "/metrics", "interval": "15s", "scrapeTimeout": "10s"}]
+    selector = monitor["spec"]["selector"]["matchLabels"]
+    assert selector.items() <= service["metadata"]["labels"].items()
+    assert [p["name"] for p in service["spec"]["ports"]] == ["http"]
+    broken = run_helm(helm, "lint", str(CHART), "--set", "serviceMonitor.interval=soon")
+    assert broken.returncode != 0 and "/serviceMonitor/interval" in broken.stdout + broken.stderr
