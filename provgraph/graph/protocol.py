@@ -16,6 +16,7 @@ from provgraph.checks import CheckResult, Shard
 from provgraph.digest import Digest
 from provgraph.lifecycle import Action, LifecyclePlan, LineState, ModelEvent, WebhookDelivery
 from provgraph.metrics import MetricPoint, MetricSummary
+from provgraph.search import Expr, Sort
 from provgraph.model import (
     BlobStatus,
     Direction,
@@ -165,6 +166,17 @@ class GraphStore(Protocol):
         self, kind: NodeKind, where: NodeFilter, first: int, after: str | None
     ) -> Page[Node]:
         """Nodes of ``kind``, newest first; ``after`` is a previous page's end cursor."""
+
+    async def search_runs(self, where: Expr | None, sort: Sort, first: int, after: str | None) -> Page[Node]:
+        """Runs for which ``where`` holds (None: every run), in ``sort`` order, ``first`` at
+        a time; ``after`` is a previous page's end cursor (``provgraph.search``).
+
+        Semantics are ``provgraph.search``'s and ``provgraph.run_values``': with a sort
+        field, numbers before strings ascending (the reverse descending), ties by id in
+        the sort's direction, runs without the field last (by id); without one, newest
+        first (id descending). Pages taken one after the other cover every match once
+        while the runs do not change. ``BadInput`` for a cursor this did not make.
+        """
 
     async def list_files(self, node_id: str, first: int, after: str | None) -> Page[FileEntry]:
         """Files of one node ordered by path, paginated."""

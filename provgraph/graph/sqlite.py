@@ -21,9 +21,10 @@ import anyio.to_thread
 from provgraph.checks import CheckResult, Shard
 from provgraph.digest import Digest
 from provgraph.metrics import MetricPoint, MetricSummary
+from provgraph.search import Expr, Sort
 from provgraph.errors import ConfigError, ProvgraphError, Unavailable
 from provgraph.graph import sqlite_lifecycle as lifecycle
-from provgraph.graph import sqlite_metrics
+from provgraph.graph import sqlite_metrics, sqlite_search
 from provgraph.graph import sqlite_integrity as integrity
 from provgraph.graph import sqlite_writes as writes
 from provgraph.graph.protocol import GraphStore
@@ -234,6 +235,9 @@ class SqliteGraphStore:
 
     async def list_nodes(self, kind: NodeKind, where: NodeFilter, first: int, after: str | None) -> Page[Node]:
         return await self._read(lambda r: r.list_nodes(kind, where, first, after))
+
+    async def search_runs(self, where: Expr | None, sort: Sort, first: int, after: str | None) -> Page[Node]:
+        return await self._read(lambda r: sqlite_search.page(r.conn, where, sort, first, after))
 
     async def list_files(self, node_id: str, first: int, after: str | None) -> Page[FileEntry]:
         return await self._read(lambda r: r.list_files(node_id, first, after))

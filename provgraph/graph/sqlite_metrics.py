@@ -11,6 +11,7 @@ import time
 from typing import Sequence
 
 from provgraph.errors import Conflict, NotFound
+from provgraph.graph import sqlite_search
 from provgraph.metrics import MetricPoint, MetricSummary, Position, cursor_of, parse_cursor
 from provgraph.model import Page
 
@@ -37,6 +38,7 @@ def append(conn: sqlite3.Connection, run_id: str, batch: str, points: Sequence[M
         [(seq, p.key, p.step, batch, i, p.value, now if p.timestamp is None else p.timestamp)
          for i, p in enumerate(points)],
     )
+    sqlite_search.index_points(conn, run_id, batch, points)
     return len(points)
 
 

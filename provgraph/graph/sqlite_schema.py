@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 NODE_COLUMNS = "n.seq, n.id, n.kind, n.project, n.name, n.version, n.created_at, n.status, n.size, n.verified_at, n.doc"
 
 # Nodes get an integer ``seq`` so traversals join on integers; ``status``, ``size`` and
@@ -126,7 +126,32 @@ MIGRATIONS: dict[int, str] = {
     ) WITHOUT ROWID;
     CREATE INDEX webhook_due ON webhook_outbox(state, next_at);
     """,
+    # Run search (provgraph.search): one row per (run id, field, value) with the value
+    # REAL or TEXT, so a typed comparison or a sorted section is one (key, value, id)
+    # index range; ``pos`` is the history position of a metric taken from the last
+    # logged point (NULL for fields of the run's record). Existing runs are indexed by
+    # the step's backfill.
+    5: """
+    CREATE TABLE run_values (
+        id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value NOT NULL,
+        pos TEXT,
+        PRIMARY KEY (id, key, value)
+    ) WITHOUT ROWID;
+    CREATE INDEX run_values_search ON run_values(key, value, id);
+    """,
 }
+
+
+def _index_runs(conn: sqlite3.Connection) -> None:
+    from provgraph.graph.sqlite_search import backfill  # it reads this module's columns
+
+    backfill(conn)
+
+
+# Steps that also move data, run after their DDL inside the same transaction.
+BACKFILLS = {5: _index_runs}
 
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -157,6 +182,8 @@ def migrate(conn: sqlite3.Connection) -> None:
             for statement in MIGRATIONS[version].split(";"):
                 if statement.strip():
                     conn.execute(statement)
+            if version in BACKFILLS:
+                BACKFILLS[version](conn)
             conn.execute(f"PRAGMA user_version={version}")
         conn.execute("COMMIT")
     except BaseException:

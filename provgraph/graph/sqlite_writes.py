@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 from provgraph.digest import Digest
 from provgraph.errors import BadInput, Conflict, Cycle, NotFound
+from provgraph.graph import sqlite_search
 from provgraph.graph.rows import HISTORY_LIMIT, doc_of, node_from_row, split_props
 from provgraph.graph.sqlite_schema import NODE_COLUMNS
 from provgraph.ids import new_id, utcnow
@@ -57,6 +58,8 @@ def create_node(conn: sqlite3.Connection, spec: NewNode) -> Node:
         _add_files(conn, seq, spec)
     node = fetch_node(conn, "n.seq = ?", seq)
     assert node is not None
+    if node.kind is NodeKind.RUN:
+        sqlite_search.index_run(conn, node)
     return node
 
 
@@ -132,6 +135,8 @@ def update_props(conn: sqlite3.Connection, node_id: str, kind: NodeKind, changes
     )
     updated = fetch_node(conn, "n.id = ?", node_id)
     assert updated is not None
+    if kind is NodeKind.RUN:
+        sqlite_search.index_run(conn, updated)
     return updated
 
 
