@@ -20,10 +20,11 @@ from neo4j.exceptions import AuthError, ConstraintError, DriverError, Neo4jError
 from provgraph.checks import CheckResult, Shard
 from provgraph.digest import Digest
 from provgraph.metrics import MetricPoint, MetricSummary
+from provgraph.search import Expr, Sort
 from provgraph.errors import ConfigError, Conflict, ProvgraphError, Unavailable
 from provgraph.graph import neo4j_cypher as q
 from provgraph.graph import neo4j_lifecycle as lifecycle
-from provgraph.graph import neo4j_metrics
+from provgraph.graph import neo4j_metrics, neo4j_search
 from provgraph.graph import neo4j_integrity as integrity
 from provgraph.graph import neo4j_writes as writes
 from provgraph.graph.neo4j_reads import Reads
@@ -121,11 +122,19 @@ class Neo4jGraphStore:
         if self._schema_ready or self._driver is None:
             return
         try:
-            for statement in (*q.SCHEMA, *lifecycle.SCHEMA):
+            for statement in (*q.SCHEMA, *lifecycle.SCHEMA, *neo4j_search.SCHEMA):
                 await self._driver.execute_query(statement, database_=self.database)
+            await self._backfill_search()
         except (ServiceUnavailable, SessionExpired, AuthError, DriverError, OSError) as exc:
             raise self._unavailable(exc) from exc
         self._schema_ready = True
+
+    async def _backfill_search(self) -> None:
+        """Index runs stored before run search existed, a batch per transaction."""
+        assert self._driver is not None
+        async with self._driver.session(database=self.database) as session:
+            while await session.execute_write(neo4j_search.backfill_batch):
+                pass
 
     async def close(self) -> None:
         if self._driver is not None:
@@ -224,6 +233,9 @@ class Neo4jGraphStore:
 
     async def list_nodes(self, kind: NodeKind, where: NodeFilter, first: int, after: str | None) -> Page[Node]:
         return await self.reads.list_nodes(kind, where, first, after)
+
+    async def search_runs(self, where: Expr | None, sort: Sort, first: int, after: str | None) -> Page[Node]:
+        return await self._read(lambda tx: neo4j_search.page(tx, where, sort, first, after))
 
     async def list_files(self, node_id: str, first: int, after: str | None) -> Page[FileEntry]:
         return await self.reads.list_files(node_id, first, after)

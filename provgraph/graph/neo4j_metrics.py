@@ -16,6 +16,7 @@ from typing import Any, Sequence
 from neo4j import AsyncManagedTransaction
 
 from provgraph.errors import Conflict, NotFound
+from provgraph.graph import neo4j_search
 from provgraph.graph.neo4j_writes import rows
 from provgraph.metrics import MetricPoint, MetricSummary, Position, cursor_of, parse_cursor, summarize
 from provgraph.model import Page
@@ -58,6 +59,7 @@ async def append(tx: AsyncManagedTransaction, run_id: str, batch: str, points: S
               for n, start in enumerate(range(0, len(points), CHUNK_POINTS))]
     if chunks:
         await (await tx.run(CREATE_CHUNKS, chunks=chunks)).consume()
+    await neo4j_search.index_points(tx, run_id, batch, points)
     return len(points)
 
 

@@ -13,6 +13,7 @@ from neo4j import AsyncManagedTransaction
 from provgraph.digest import Digest
 from provgraph.errors import BadInput, Conflict, Cycle, NotFound
 from provgraph.graph import neo4j_cypher as q
+from provgraph.graph import neo4j_search
 from provgraph.graph.rows import HISTORY_LIMIT, doc_of, node_from_row, split_props
 from provgraph.ids import new_id, utcnow
 from provgraph.model import VERSIONED_KINDS, BlobStatus, Edge, EdgeSpec, NewNode, Node, NodeKind
@@ -51,6 +52,7 @@ async def create_node(tx: AsyncManagedTransaction, spec: NewNode) -> Node:
                             edges=[{"target": e.target, "role": e.role} for e in group])).consume()
     if spec.files:
         await _add_files(tx, node_id, spec)
+    await neo4j_search.index_new_runs(tx, [node])
     return node
 
 
@@ -109,6 +111,7 @@ async def _create_batch(tx: AsyncManagedTransaction, specs: Sequence[NewNode]) -
         await (await tx.run(q.create_edges_between(type_),
                             edges=[{"source": src, "target": e.target, "role": e.role} for src, e in group])).consume()
     found = {n.id: n for n in map(node_from_row, (await rows(tx, q.NODES_BY_IDS, ids=ids))[0][0])}
+    await neo4j_search.index_new_runs(tx, list(found.values()))
     return [found[i] for i in ids]
 
 
@@ -157,6 +160,8 @@ async def update_props(tx: AsyncManagedTransaction, node_id: str, kind: NodeKind
     updated = await one_node(tx, q.UPDATE_NODE, id=node_id, status=status,
                              doc=doc_of(node.tags, node.metadata, props), tags=list(node.tags))
     assert updated is not None
+    if kind is NodeKind.RUN:
+        await neo4j_search.index_run(tx, updated)
     return updated
 
 

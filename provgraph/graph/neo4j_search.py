@@ -1,0 +1,207 @@
+"""Run search on Neo4j: ``(:RunValue)`` index nodes and filters compiled to parametrised Cypher.
+
+A run's searchable fields (``provgraph.run_values``) are ``(:RunValue {run, key, num|str})``
+nodes, numbers in ``num`` and strings in ``str``, under range indexes on (key, num) and
+(key, str), so a comparison is one index seek and a sorted section one index-ordered
+scan. Like metric chunks they name their run by id and have no relationship, so
+traversals never see them. A metric taken from the history carries ``pos`` (the
+position of its point) and ``last`` (run and key, unique), so concurrent appends keep
+one row per key. A filter compiles to a subquery of run ids: an AND drives from its
+most selective-looking part and checks the others with ``EXISTS``; an OR is a UNION.
+Values travel only as parameters; the query text comes from the fragments below.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+
+from neo4j import AsyncManagedTransaction
+
+from provgraph import run_values
+from provgraph.graph import neo4j_cypher as q
+from provgraph.graph.rows import node_from_row
+from provgraph.metrics import MetricPoint
+from provgraph.model import Node, NodeKind, Page
+from provgraph.search import And, Compare, Expr, Op, Or, Position, Rank, Sort, Value, page_plan, page_result
+
+SCHEMA = (
+    "CREATE INDEX run_value_num IF NOT EXISTS FOR (v:RunValue) ON (v.key, v.num)",
+    "CREATE INDEX run_value_str IF NOT EXISTS FOR (v:RunValue) ON (v.key, v.str)",
+    "CREATE INDEX run_value_run IF NOT EXISTS FOR (v:RunValue) ON (v.run, v.key)",
+    "CREATE CONSTRAINT run_value_last IF NOT EXISTS FOR (v:RunValue) REQUIRE v.last IS UNIQUE",
+)
+BACKFILL_BATCH = 500
+
+DROP_RECORD = "MATCH (v:RunValue {run: $id}) WHERE v.pos IS NULL OR v.key IN $final DELETE v"
+CREATE_VALUES = "UNWIND $values AS x CREATE (v:RunValue) SET v = x"
+MARK_INDEXED = "UNWIND $ids AS i MATCH (n:Run {id: i}) SET n.searchable = true"
+UNINDEXED = f"MATCH (n:Run) WHERE n.searchable IS NULL RETURN {q.cols()} LIMIT $limit"
+RUN_CHUNKS = "UNWIND $ids AS i MATCH (c:MetricChunk {run: i}) RETURN c.run, c.batch, c.data"
+MOVE_LASTS = """
+UNWIND $lasts AS l
+OPTIONAL MATCH (f:RunValue {run: l.run, key: l.key}) WHERE f.pos IS NULL
+WITH l, f WHERE f IS NULL
+MERGE (v:RunValue {last: l.last})
+ON CREATE SET v.run = l.run, v.key = l.key, v.num = l.num, v.pos = l.pos
+WITH v, l WHERE v.pos < l.pos
+SET v.num = l.num, v.pos = l.pos
+"""
+_PROP = {True: "num", False: "str"}  # keyed by "is the value a number"
+_RANK_PROP = {Rank.NUMBER: "num", Rank.STRING: "str"}
+_CYPHER_OP = {Op.EQ: "=", Op.NE: "<>", Op.LT: "<", Op.LE: "<=", Op.GT: ">", Op.GE: ">="}
+
+
+async def rows(tx: AsyncManagedTransaction, query: str, **params: Any) -> list[list[Any]]:
+    values: list[list[Any]] = await (await tx.run(query, params)).values()
+    return values
+
+
+# -- index upkeep (inside the caller's write transaction) ----------------------------
+
+def value_props(run_id: str, field: str, value: Value) -> dict[str, Any]:
+    return {"run": run_id, "key": field, _PROP[isinstance(value, float)]: value}
+
+
+def new_run_values(nodes: Sequence[Node]) -> list[dict[str, Any]]:
+    """The RunValue nodes of freshly created runs."""
+    return [value_props(n.id, field, value) for n in nodes for field, value in run_values.record_values(n)]
+
+
+async def index_new_runs(tx: AsyncManagedTransaction, nodes: Sequence[Node]) -> None:
+    runs = [n for n in nodes if n.kind is NodeKind.RUN]
+    if runs:
+        await (await tx.run(CREATE_VALUES, values=new_run_values(runs))).consume()
+        await (await tx.run(MARK_INDEXED, ids=[n.id for n in runs])).consume()
+
+
+async def index_run(tx: AsyncManagedTransaction, node: Node) -> None:
+    """Replace the record fields of run ``node``; final metrics drop their history rows."""
+    await (await tx.run(DROP_RECORD, id=node.id, final=run_values.final_metric_keys(node))).consume()
+    await index_new_runs(tx, [node])
+
+
+def _last_rows(run_id: str, lasts: dict[str, tuple[str, float]]) -> list[dict[str, Any]]:
+    return [{"run": run_id, "key": key, "last": f"{run_id}\x1f{key}", "pos": pos, "num": value}
+            for key, (pos, value) in lasts.items()]
+
+
+async def index_points(tx: AsyncManagedTransaction, run_id: str, batch: str, points: Sequence[MetricPoint]) -> None:
+    lasts = _last_rows(run_id, run_values.batch_lasts(batch, points))
+    if lasts:
+        await (await tx.run(MOVE_LASTS, lasts=lasts)).consume()
+
+
+async def backfill_batch(tx: AsyncManagedTransaction) -> int:
+    """Index up to ``BACKFILL_BATCH`` runs stored before run search existed; how many."""
+    nodes = [node_from_row(r) for r in await rows(tx, UNINDEXED, limit=BACKFILL_BATCH)]
+    if not nodes:
+        return 0
+    await index_new_runs(tx, nodes)
+    stored: dict[str, list[tuple[str, int, str, int, float]]] = {}
+    for run_id, batch, data in await rows(tx, RUN_CHUNKS, ids=[n.id for n in nodes]):
+        for key, points in json.loads(data).items():
+            stored.setdefault(run_id, []).extend((key, step, batch, idx, value) for step, idx, value, _ in points)
+    lasts = [row for run_id, found in stored.items() for row in _last_rows(run_id, run_values.history_lasts(found))]
+    if lasts:
+        await (await tx.run(MOVE_LASTS, lasts=lasts)).consume()
+    return len(nodes)
+
+
+# -- filters ----------------------------------------------------------------------------
+
+class _Params:
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def add(self, value: Any) -> str:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return f"${name}"
+
+
+def run_ids(expr: Expr, params: _Params) -> str:
+    """A query returning ``rid``: the ids of the runs ``expr`` holds for (maybe repeated)."""
+    if isinstance(expr, Compare):
+        return _compare(expr, params)
+    if isinstance(expr, Or):
+        return " UNION ".join(_branch(part, params) for part in expr.parts)
+    driver = min(expr.parts, key=_cost)
+    rest = [p for p in expr.parts if p is not driver]
+    check = " AND ".join(_holds(p, params) for p in rest)
+    body = f"CALL () {{ {run_ids(driver, params)} }} WITH DISTINCT rid"
+    return f"{body} WHERE {check} RETURN rid" if rest else f"{body} RETURN rid"
+
+
+def _cost(expr: Expr) -> int:
+    """Which part of an AND drives it: an equality first, a range next, a NOT last."""
+    if isinstance(expr, Compare):
+        return {Op.EQ: 0, Op.NE: 3}.get(expr.op, 1)
+    return 2
+
+
+def _branch(expr: Expr, params: _Params) -> str:
+    return _compare(expr, params) if isinstance(expr, Compare) else f"CALL () {{ {run_ids(expr, params)} }} RETURN rid"
+
+
+def _compare(cmp: Compare, params: _Params) -> str:
+    prop = _PROP[isinstance(cmp.value, float)]
+    key, value = params.add(cmp.field), params.add(cmp.value)
+    if cmp.op is Op.NE:
+        return (f"MATCH (r:Run) WHERE NOT EXISTS {{ MATCH (v:RunValue {{run: r.id, key: {key}}}) "
+                f"WHERE v.{prop} = {value} }} RETURN r.id AS rid")
+    return f"MATCH (v:RunValue) WHERE v.key = {key} AND v.{prop} {_CYPHER_OP[cmp.op]} {value} RETURN v.run AS rid"
+
+
+def _holds(expr: Expr, params: _Params) -> str:
+    """A predicate on ``rid`` that is true when ``expr`` holds for that run."""
+    if isinstance(expr, (And, Or)):
+        joiner = " AND " if isinstance(expr, And) else " OR "
+        return "(" + joiner.join(_holds(p, params) for p in expr.parts) + ")"
+    prop = _PROP[isinstance(expr.value, float)]
+    key, value = params.add(expr.field), params.add(expr.value)
+    op = "=" if expr.op is Op.NE else _CYPHER_OP[expr.op]
+    found = f"EXISTS {{ MATCH (v:RunValue {{run: rid, key: {key}}}) WHERE v.{prop} {op} {value} }}"
+    return f"NOT {found}" if expr.op is Op.NE else found
+
+
+# -- pages ------------------------------------------------------------------------------
+
+async def page(tx: AsyncManagedTransaction, where: Expr | None, sort: Sort, first: int,
+               after: str | None) -> Page[Node]:
+    found: list[Position] = []
+    for rank, bound in page_plan(sort, after):
+        section = await _section(tx, where, sort, rank, bound, first + 1 - len(found))
+        found += [Position(rank, value, run_id) for run_id, value in section]
+        if len(found) > first:
+            break
+    ids = [p.id for p in found[:first]]
+    nodes = {n.id: n for n in map(node_from_row, (await rows(tx, q.NODES_BY_IDS, ids=ids))[0][0])}
+    return page_result(found, first, nodes)
+
+
+async def _section(tx: AsyncManagedTransaction, where: Expr | None, sort: Sort, rank: Rank,
+                   bound: Position | None, limit: int) -> list[tuple[str, Value | None]]:
+    params = _Params()
+    direction = " DESC" if sort.descending else ""
+    after = "<" if sort.descending else ">"
+    source = f"CALL () {{ {run_ids(where, params)} }} WITH DISTINCT rid" if where is not None else None
+    if rank is Rank.MISSING:
+        checks = ["true"]
+        if sort.field is not None:
+            checks.append(f"NOT EXISTS {{ MATCH (s:RunValue {{run: rid, key: {params.add(sort.field)}}}) }}")
+        if bound is not None:
+            checks.append(f"rid {after} {params.add(bound.id)}")
+        query = (f"{source or 'MATCH (r:Run) WITH r.id AS rid'} WITH rid WHERE {' AND '.join(checks)} "
+                 f"RETURN rid, null ORDER BY rid{direction} LIMIT {params.add(limit)}")
+        return [(r[0], None) for r in await rows(tx, query, **params.values)]
+    prop = _RANK_PROP[rank]
+    key = params.add(sort.field)
+    match = (f"{source} MATCH (s:RunValue {{run: rid, key: {key}}}) WHERE s.{prop} IS NOT NULL" if source
+             else f"MATCH (s:RunValue) WHERE s.key = {key} AND s.{prop} IS NOT NULL")
+    if bound is not None:
+        value, id_ = params.add(bound.value), params.add(bound.id)
+        match += f" AND (s.{prop} {after} {value} OR (s.{prop} = {value} AND s.run {after} {id_}))"
+    query = (f"{match} RETURN s.run AS run, s.{prop} AS sv ORDER BY sv{direction}, run{direction} "
+             f"LIMIT {params.add(limit)}")
+    return [(r[0], r[1]) for r in await rows(tx, query, **params.values)]
