@@ -147,7 +147,7 @@ class _Tree(Transformer[Token, object]):
         if "." not in name and name not in PLAIN_FIELDS:
             raise BadInput(f"filter: unknown field {name!r} at column {at.column}: use params.KEY, "
                            "metrics.KEY, " + ", ".join(PLAIN_FIELDS))
-        _check_types(name, Op(str(op)), value, at.column, where.column)
+        _check_types(name, Op(str(op)), value, at.column or 0, where.column or 0)
         return Compare(name, Op(str(op)), value)
 
     def conjunction(self, *parts: Expr) -> And:
@@ -156,9 +156,11 @@ class _Tree(Transformer[Token, object]):
     def disjunction(self, *parts: Expr) -> Or:
         return Or(tuple(parts))
 
-    def order(self, *parts: object) -> Sort:
+    def order(self, *parts: Token | tuple[str, Token]) -> Sort:
         sign = parts[0] if len(parts) == 2 else None
-        name, at = parts[-1]  # type: ignore[misc]
+        last = parts[-1]
+        assert isinstance(last, tuple)
+        name, at = last
         if "." not in name and name not in SORT_FIELDS:
             raise BadInput(f"orderBy: cannot sort by {name!r} (column {at.column}): use params.KEY, "
                            "metrics.KEY, " + ", ".join(SORT_FIELDS))
@@ -309,8 +311,16 @@ def page_plan(sort: Sort, after: str | None) -> list[tuple[Rank, Position | None
     return [(start.rank, start), *[(rank, None) for rank in later]]
 
 
-def page_result(found: list[Position], first: int, nodes: Mapping[str, Node]) -> Page[Node]:
+@dataclass(frozen=True)
+class Hit:
+    """A run of a search answer and the cursor that resumes after it."""
+
+    node: Node
+    cursor: str
+
+
+def page_result(found: list[Position], first: int, nodes: Mapping[str, Node]) -> Page[Hit]:
     """The page of the first ``first`` positions (``found`` holds one more when there is a next)."""
-    shown = found[:first]
-    items = [nodes[p.id] for p in shown if p.id in nodes]
-    return Page(items, len(found) > first, cursor_of(shown[-1]) if shown else None)
+    shown = [p for p in found[:first] if p.id in nodes]
+    hits = [Hit(nodes[p.id], cursor_of(p)) for p in shown]
+    return Page(hits, len(found) > first, hits[-1].cursor if hits else None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, TypeVar
+from typing import Annotated, Callable, TypeVar
 
 import strawberry
 
@@ -21,6 +21,7 @@ from provgraph.schema.lifecycle import Deployment, ModelEvent, ModelSettings, de
 from provgraph.schema.lineage import LineageGraph, LineageHop
 from provgraph.schema.model import Model
 from provgraph.schema.nodes import NodeType, to_gql
+from provgraph.schema import run_search
 from provgraph.schema.run import Run
 
 
@@ -136,12 +137,17 @@ class Query:
     async def model_settings(self, info: Info, name: str, project: str | None = "default") -> ModelSettings:
         return ModelSettings.from_state(await info.context.registry.line_state(name, project or "default"))
 
-    @field("Runs, newest first.")
+    @field("Runs, newest first, or those a `filter` selects in `orderBy` order (README \"Search runs\").")
     async def runs(
         self, info: Info, first: int | None = DEFAULT_PAGE, after: str | None = None,
         project: str | None = None, name: str | None = None, tag: str | None = None,
         status: RunStatus | None = None,
+        filter: Annotated[str | None, strawberry.argument(description=run_search.FILTER_HELP)] = None,
+        order_by: Annotated[str | None, strawberry.argument(description=run_search.ORDER_HELP)] = None,
     ) -> Connection[Run]:
+        if filter is not None or order_by is not None:
+            search = run_search.where_of(filter, project, name, tag, status)
+            return await run_search.search_runs(info, first, after, search, order_by)
         where = NodeFilter(project, name, tag, status.value if status else None)
         return await _listing(info, NodeKind.RUN, Run.from_node, first, after, where)
 

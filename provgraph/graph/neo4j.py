@@ -20,7 +20,7 @@ from neo4j.exceptions import AuthError, ConstraintError, DriverError, Neo4jError
 from provgraph.checks import CheckResult, Shard
 from provgraph.digest import Digest
 from provgraph.metrics import MetricPoint, MetricSummary
-from provgraph.search import Expr, Sort
+from provgraph.search import Expr, Hit, Sort
 from provgraph.errors import ConfigError, Conflict, ProvgraphError, Unavailable
 from provgraph.graph import neo4j_cypher as q
 from provgraph.graph import neo4j_lifecycle as lifecycle
@@ -234,7 +234,7 @@ class Neo4jGraphStore:
     async def list_nodes(self, kind: NodeKind, where: NodeFilter, first: int, after: str | None) -> Page[Node]:
         return await self.reads.list_nodes(kind, where, first, after)
 
-    async def search_runs(self, where: Expr | None, sort: Sort, first: int, after: str | None) -> Page[Node]:
+    async def search_runs(self, where: Expr | None, sort: Sort, first: int, after: str | None) -> Page[Hit]:
         return await self._read(lambda tx: neo4j_search.page(tx, where, sort, first, after))
 
     async def list_files(self, node_id: str, first: int, after: str | None) -> Page[FileEntry]:

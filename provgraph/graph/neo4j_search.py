@@ -23,7 +23,7 @@ from provgraph.graph import neo4j_cypher as q
 from provgraph.graph.rows import node_from_row
 from provgraph.metrics import MetricPoint
 from provgraph.model import Node, NodeKind, Page
-from provgraph.search import And, Compare, Expr, Op, Or, Position, Rank, Sort, Value, page_plan, page_result
+from provgraph.search import And, Compare, Expr, Hit, Op, Or, Position, Rank, Sort, Value, page_plan, page_result
 
 SCHEMA = (
     "CREATE INDEX run_value_num IF NOT EXISTS FOR (v:RunValue) ON (v.key, v.num)",
@@ -168,7 +168,7 @@ def _holds(expr: Expr, params: _Params) -> str:
 # -- pages ------------------------------------------------------------------------------
 
 async def page(tx: AsyncManagedTransaction, where: Expr | None, sort: Sort, first: int,
-               after: str | None) -> Page[Node]:
+               after: str | None) -> Page[Hit]:
     found: list[Position] = []
     for rank, bound in page_plan(sort, after):
         section = await _section(tx, where, sort, rank, bound, first + 1 - len(found))

@@ -16,7 +16,7 @@ from provgraph.checks import CheckResult, Shard
 from provgraph.digest import Digest
 from provgraph.lifecycle import Action, LifecyclePlan, LineState, ModelEvent, WebhookDelivery
 from provgraph.metrics import MetricPoint, MetricSummary
-from provgraph.search import Expr, Sort
+from provgraph.search import Expr, Hit, Sort
 from provgraph.model import (
     BlobStatus,
     Direction,
@@ -167,7 +167,7 @@ class GraphStore(Protocol):
     ) -> Page[Node]:
         """Nodes of ``kind``, newest first; ``after`` is a previous page's end cursor."""
 
-    async def search_runs(self, where: Expr | None, sort: Sort, first: int, after: str | None) -> Page[Node]:
+    async def search_runs(self, where: Expr | None, sort: Sort, first: int, after: str | None) -> Page[Hit]:
         """Runs for which ``where`` holds (None: every run), in ``sort`` order, ``first`` at
         a time; ``after`` is a previous page's end cursor (``provgraph.search``).
 

@@ -21,7 +21,7 @@ import anyio.to_thread
 from provgraph.checks import CheckResult, Shard
 from provgraph.digest import Digest
 from provgraph.metrics import MetricPoint, MetricSummary
-from provgraph.search import Expr, Sort
+from provgraph.search import Expr, Hit, Sort
 from provgraph.errors import ConfigError, ProvgraphError, Unavailable
 from provgraph.graph import sqlite_lifecycle as lifecycle
 from provgraph.graph import sqlite_metrics, sqlite_search
@@ -236,7 +236,7 @@ class SqliteGraphStore:
     async def list_nodes(self, kind: NodeKind, where: NodeFilter, first: int, after: str | None) -> Page[Node]:
         return await self._read(lambda r: r.list_nodes(kind, where, first, after))
 
-    async def search_runs(self, where: Expr | None, sort: Sort, first: int, after: str | None) -> Page[Node]:
+    async def search_runs(self, where: Expr | None, sort: Sort, first: int, after: str | None) -> Page[Hit]:
         return await self._read(lambda r: sqlite_search.page(r.conn, where, sort, first, after))
 
     async def list_files(self, node_id: str, first: int, after: str | None) -> Page[FileEntry]:

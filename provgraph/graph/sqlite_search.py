@@ -19,7 +19,7 @@ from provgraph.graph.rows import node_from_row
 from provgraph.graph.sqlite_schema import NODE_COLUMNS
 from provgraph.metrics import MetricPoint
 from provgraph.model import Node, Page
-from provgraph.search import And, Compare, Expr, Op, Position, Rank, Sort, Value, page_plan, page_result
+from provgraph.search import And, Compare, Expr, Hit, Op, Position, Rank, Sort, Value, page_plan, page_result
 
 Args = list[Any]
 _TYPED = {True: "value < ''", False: "value >= ''"}  # keyed by "is the literal a number"
@@ -86,7 +86,7 @@ def _compare(cmp: Compare, args: Args) -> str:
 
 # -- pages ------------------------------------------------------------------------------
 
-def page(conn: sqlite3.Connection, where: Expr | None, sort: Sort, first: int, after: str | None) -> Page[Node]:
+def page(conn: sqlite3.Connection, where: Expr | None, sort: Sort, first: int, after: str | None) -> Page[Hit]:
     found: list[Position] = []
     for rank, bound in page_plan(sort, after):
         rows = _section(conn, where, sort, rank, bound, first + 1 - len(found))

@@ -129,7 +129,8 @@ async def all_pages(store: GraphStore, text: str | None, sort: Sort, first: int)
     after = None
     while True:
         page = await store.search_runs(where, sort, first, after)
-        found += [n.id for n in page.items]
+        found += [hit.node.id for hit in page.items]
+        assert not page.items or page.items[-1].cursor == page.end_cursor
         assert len(page.items) <= first
         if not page.has_next:
             assert page.end_cursor is None or page.items
