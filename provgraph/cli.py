@@ -96,7 +96,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = parser().parse_args(sdk_commands.join_dash_values(sys.argv[1:] if argv is None else argv))
     try:
         return COMMANDS[args.command].run(args)
     except ProvgraphError as exc:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import enum
+import functools
 import json
 from dataclasses import dataclass
 from typing import Mapping, Union
@@ -63,7 +64,13 @@ STRING: /"([^"\\]|\\.)*"/ | /'([^'\\]|\\.)*'/
 %ignore WS
 """
 
-_PARSER = Lark(GRAMMAR, start=["filter", "order"], parser="lalr", propagate_positions=True)
+
+
+@functools.cache
+def _parser() -> Lark:
+    """Built on first use (tens of ms), so importing the SDK stays quick."""
+    return Lark(GRAMMAR, start=["filter", "order"], parser="lalr", propagate_positions=True)
+
 
 _EXPECTED = {
     "OP": "a comparison operator (= != < <= > >=)", "NUMBER": "a number", "STRING": "a quoted string",
@@ -218,7 +225,7 @@ def _parse(text: str, start: str, what: str) -> object:
     if len(text) > MAX_FILTER:
         raise BadInput(f"{what} is {len(text)} characters; the limit is {MAX_FILTER}")
     try:
-        tree = _PARSER.parse(text, start=start)
+        tree = _parser().parse(text, start=start)
     except UnexpectedInput as exc:
         raise _syntax_error(text, exc, what) from None
     try:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from provgraph.digest import manifest_digest
+from provgraph.search import parse_filter, parse_order
 from provgraph.sdk import queries
 from provgraph.sdk.errors import Unreachable
 from provgraph.sdk.files import LocalFile, PathLike, collect
@@ -169,9 +170,14 @@ def pages(client: Client, query: str, variables: Mapping[str, Any], path: tuple[
     return items
 
 
-def runs(client: Client, project: str | None, name: str | None, status: str | None, limit: int) -> list[RunRecord]:
-    nodes = pages(client, queries.RUNS, {"project": project, "name": name, "status": status}, ("runs",),
-                  "list runs", limit)
+def runs(client: Client, project: str | None, name: str | None, status: str | None, limit: int,
+         filter: str | None = None, order_by: str | None = None) -> list[RunRecord]:
+    if filter is not None:
+        parse_filter(filter)  # a bad filter fails here, with the service's own message
+    if order_by is not None:
+        parse_order(order_by)
+    variables = {"project": project, "name": name, "status": status, "filter": filter, "orderBy": order_by}
+    nodes = pages(client, queries.RUNS, variables, ("runs",), "list runs", limit)
     return [r for r in (artifact(n) for n in nodes) if isinstance(r, RunRecord)]
 
 

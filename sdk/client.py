@@ -251,9 +251,17 @@ class Client:
         return self.downloader.download(files, Path(dest))
 
     def runs(self, project: str | None = None, name: str | None = None, status: str | None = None,
-             limit: int = 1000) -> list[RunRecord]:
-        """Runs, newest first."""
-        return artifacts.runs(self, project, name, status, limit)
+             limit: int = 1000, *, filter: str | None = None, order_by: str | None = None) -> list[RunRecord]:
+        """Runs, newest first; or those ``filter`` selects (``"metrics.loss < 0.2 AND
+        params.lr = 0.001"``, README "Search runs"), filtered and sorted by the service in
+        ``order_by`` order (``"-metrics.accuracy"``: descending; ties by id, runs without
+        the key last). A malformed filter raises ``BadInput`` before any request."""
+        return artifacts.runs(self, project, name, status, limit, filter, order_by)
+
+    def search_runs(self, filter: str | None = None, order_by: str | None = None, limit: int = 1000,
+                    project: str | None = None) -> list[RunRecord]:
+        """``runs(filter=..., order_by=...)``, across every project unless ``project``."""
+        return artifacts.runs(self, project, None, None, limit, filter, order_by)
 
     def metric_history(self, run: RefLike, key: str) -> list[MetricPoint]:
         """Every logged value of ``key`` in ``run``, by step."""

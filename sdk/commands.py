@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable
+from typing import Callable, Sequence
+
+from provgraph.errors import BadInput
 
 from provgraph.sdk import compare as comparing
 from provgraph.sdk import registry_commands, render, runs_table
@@ -114,22 +116,42 @@ def describe(args: argparse.Namespace) -> int:
 
 
 def _compare_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("a", metavar="REF")
-    parser.add_argument("b", metavar="REF")
+    parser.add_argument("refs", nargs="+", metavar="REF", help="two or more runs or models")
     parser.add_argument("--format", choices=("table", "json"), default="table")
 
 
 def compare(args: argparse.Namespace) -> int:
+    if len(args.refs) < 2:
+        raise BadInput("compare needs at least two refs")
     with _client(args) as client:
-        (a, facts_a), (b, facts_b) = comparing.facts(client, args.a), comparing.facts(client, args.b)
-        result = comparing.diff(facts_a, facts_b)
+        found = [comparing.facts(client, ref) for ref in args.refs]
+        result = comparing.diff(*[facts for _, facts in found])
         render_ = comparing.render_json if args.format == "json" else comparing.render_table
-        print(render_(a, b, result))
+        print(render_([artifact for artifact, _ in found], result))
     return 0
 
 
+# Values that begin with "-" (``--sort -metrics.loss``) would read as options to argparse.
+DASH_VALUES = ("--sort", "--sort-by")
+
+
+def join_dash_values(argv: Sequence[str]) -> list[str]:
+    """``--sort -x`` as ``--sort=-x``, so a descending sort key parses as a value."""
+    joined: list[str] = []
+    for arg in argv:
+        if joined and joined[-1] in DASH_VALUES and arg.startswith("-") and not arg.startswith("--"):
+            joined[-1] = f"{joined[-1]}={arg}"
+        else:
+            joined.append(arg)
+    return joined
+
+
 def _runs_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--sort-by", metavar="KEY", help="a metric, param or column (name, status, duration_s)")
+    parser.add_argument("--filter", metavar="EXPR", help='server-side filter, e.g. "metrics.loss < 0.2 AND '
+                        'params.lr = 0.001" (README "Search runs")')
+    parser.add_argument("--sort", "--sort-by", dest="sort", metavar="KEY",
+                        help="params.KEY, metrics.KEY, name, status, created_at (server-side; -KEY descending), "
+                             "or a bare metric/param/column name (loss, duration_s) sorted here")
     parser.add_argument("--desc", action="store_true", help="largest first")
     parser.add_argument("--export", choices=("csv", "json"), help="print every field as CSV or JSON")
     parser.add_argument("--name", help="only runs of this name")
@@ -137,9 +159,13 @@ def _runs_options(parser: argparse.ArgumentParser) -> None:
 
 
 def runs(args: argparse.Namespace) -> int:
+    order, local = runs_table.split_sort(args.sort, args.desc)
     with _client(args) as client:
-        found = client.runs(project=args.project or client.project, name=args.name, limit=args.limit)
-    rows = runs_table.sort_rows([runs_table.row(r) for r in found], args.sort_by, args.desc)
+        found = client.runs(project=args.project or client.project, name=args.name, limit=args.limit,
+                            filter=args.filter, order_by=order)
+    rows = [runs_table.row(r) for r in found]
+    if local is not None:
+        rows = runs_table.sort_rows(rows, local, args.desc)
     print(runs_table.export(rows, args.export) if args.export else runs_table.table(rows))
     return 0
 
@@ -179,7 +205,7 @@ COMMANDS: dict[str, Spec] = {
     "lineage": ("show where an artifact came from (or what derives from it)", _with_common(_lineage_options), lineage),
     "path": ("a shortest path between two artifacts, and which way it goes", _with_common(_path_options), path),
     "describe": ("describe an artifact in one sentence", _with_common(_describe_options), describe),
-    "compare": ("params, metrics, data and code differences of two runs or models",
+    "compare": ("params, metrics, data and code differences of two or more runs or models",
                 _with_common(_compare_options), compare),
     "runs": ("list runs, sortable by any metric; export CSV or JSON", _with_common(_runs_options), runs),
     "verify": ("re-hash stored or local bytes against the registry", _with_common(_verify_options), verify),

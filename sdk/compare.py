@@ -1,9 +1,9 @@
-"""What differs between two runs or two models: params, metrics, data, code, files."""
+"""What differs between runs or models (two or more): params, metrics, data, code, files."""
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from provgraph.errors import BadInput
 from provgraph.sdk.types import Artifact, Dataset, Lineage, Model, RunRecord
@@ -19,7 +19,7 @@ def facts(client: Client, ref: str) -> tuple[Artifact, Facts]:
     """The comparable facts of a run or a model (a model's include its run's)."""
     node = client.get(ref)
     if not isinstance(node, (Model, RunRecord)):
-        raise BadInput(f"{ref!r} is a {node.kind.lower()}; compare takes two runs or two models")
+        raise BadInput(f"{ref!r} is a {node.kind.lower()}; compare takes runs or models")
     graph = client.lineage(node.id, "up", max_depth=2)
     found: Facts = {section: {} for section in SECTIONS}
     run = node if isinstance(node, RunRecord) else _run_of(graph, node.id)
@@ -62,29 +62,41 @@ def _gpus(gpus: Mapping[str, Any]) -> str:
     return ", ".join(d.get("name", "?") for d in gpus.get("devices", []))
 
 
-def diff(a: Facts, b: Facts) -> dict[str, dict[str, dict[str, Any]]]:
-    """Per section, every key of either side with both values and whether they agree."""
-    return {section: {key: {"a": a[section].get(key), "b": b[section].get(key),
-                            "same": a[section].get(key) == b[section].get(key)}
-                      for key in sorted(set(a[section]) | set(b[section]))}
-            for section in SECTIONS}
+def diff(*facts_: Facts) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per section, every key of any side with each side's value (``values``, in the
+    order given) and whether they all agree; with two sides also ``a`` and ``b``."""
+    result: dict[str, dict[str, dict[str, Any]]] = {}
+    for section in SECTIONS:
+        keys = sorted({key for found in facts_ for key in found[section]})
+        result[section] = {key: _row([found[section].get(key) for found in facts_]) for key in keys}
+    return result
 
 
-def render_json(a: Artifact, b: Artifact, result: dict[str, dict[str, dict[str, Any]]]) -> str:
-    return json.dumps({"a": a.label, "b": b.label, "sections": result}, indent=2, default=str)
+def _row(values: list[Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {"values": values, "same": all(v == values[0] for v in values)}
+    if len(values) == 2:
+        row.update(a=values[0], b=values[1])
+    return row
 
 
-def render_table(a: Artifact, b: Artifact, result: dict[str, dict[str, dict[str, Any]]]) -> str:
-    """Rows that differ, by section; identical rows are counted, not shown."""
-    rows = [("", a.label, b.label)]
+def render_json(artifacts: Sequence[Artifact], result: dict[str, dict[str, dict[str, Any]]]) -> str:
+    head: dict[str, Any] = {"refs": [a.label for a in artifacts]}
+    if len(artifacts) == 2:
+        head.update(a=artifacts[0].label, b=artifacts[1].label)
+    return json.dumps({**head, "sections": result}, indent=2, default=str)
+
+
+def render_table(artifacts: Sequence[Artifact], result: dict[str, dict[str, dict[str, Any]]]) -> str:
+    """Rows that differ, by section, a column per artifact; identical rows are counted, not shown."""
+    rows: list[list[str]] = [["", *[a.label for a in artifacts]]]
     for section, keys in result.items():
         same = sum(1 for v in keys.values() if v["same"])
-        differing = [(f"  {k}", _cell(v["a"]), _cell(v["b"])) for k, v in keys.items() if not v["same"]]
+        differing = [[f"  {k}", *map(_cell, v["values"])] for k, v in keys.items() if not v["same"]]
         if differing or same:
-            rows.append((f"{section}" + (f" ({same} identical)" if same else ""), "", ""))
+            rows.append([f"{section}" + (f" ({same} identical)" if same else "")] + [""] * len(artifacts))
             rows += differing
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    return "\n".join(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]}".rstrip() for r in rows)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows)
 
 
 def _cell(value: Any) -> str:

@@ -40,8 +40,10 @@ LINEAGE = """query($id: ID!, $direction: Direction, $maxDepth: Int) {
 PATH = """query($source: ID!, $target: ID!, $direction: PathDirection) {
   graph: path(source: $source, target: $target, direction: $direction) {
     direction nodes { ...N } edges { source target type role } } }""" + NODE_FIELDS
-RUNS = """query($first: Int, $after: String, $project: String, $name: String, $status: RunStatus) {
-  runs(first: $first, after: $after, project: $project, name: $name, status: $status) {
+RUNS = """query($first: Int, $after: String, $project: String, $name: String, $status: RunStatus,
+  $filter: String, $orderBy: String) {
+  runs(first: $first, after: $after, project: $project, name: $name, status: $status, filter: $filter,
+       orderBy: $orderBy) {
     edges { node { ...N } } pageInfo { hasNextPage endCursor } } }""" + NODE_FIELDS
 FILE_FIELDS = "path role digest size status"
 FILES = """query($id: ID!, $after: String) { node(id: $id) {

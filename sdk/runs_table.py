@@ -11,6 +11,7 @@ from provgraph.sdk.types import RunRecord
 
 COLUMNS = ("id", "name", "status", "started", "duration_s")
 MAX_METRIC_COLUMNS = 8
+SERVER_SORTS = ("name", "status", "project", "kind", "created_at")
 
 
 def row(run: RunRecord) -> dict[str, Any]:
@@ -27,6 +28,18 @@ def value_of(found: dict[str, Any], key: str) -> Any:
         if found.get(name) is not None:
             return found[name]
     return None
+
+
+def split_sort(key: str | None, descending: bool) -> tuple[str | None, str | None]:
+    """(server ``orderBy``, key sorted here): a qualified key or a column the service
+    sorts by goes to the service; a bare name (``loss``, ``duration_s``) is sorted here."""
+    if key is None:
+        return None, None
+    bare = key.lstrip("-+")
+    if bare.startswith(("params.", "metrics.")) or bare in SERVER_SORTS:
+        flip = descending != key.startswith("-")
+        return ("-" if flip else "") + bare, None
+    return None, key
 
 
 def sort_rows(rows: list[dict[str, Any]], key: str | None, descending: bool) -> list[dict[str, Any]]:
