@@ -1,5 +1,5 @@
-"""A graph file written by the previous schema (v3) opens under v4 with its data intact
-and the registry lifecycle working on it; a newer file is refused."""
+"""A graph file written by an earlier schema (v3, v4) opens under the current one with its
+data intact, the registry lifecycle and run search working on it; a newer file is refused."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ import pytest
 from provgraph.graph.rows import doc_of
 from provgraph.graph.sqlite import SqliteGraphStore
 from provgraph.graph.sqlite_schema import MIGRATIONS, SCHEMA_VERSION, connect
+from provgraph.metrics import MetricPoint
+from provgraph.model import RunStatus
 from provgraph.registry import Registry
+from provgraph.search import NEWEST_FIRST, parse_filter, parse_order
 
 pytestmark = pytest.mark.anyio
 OLD = "01J0000000000000000000V3AA"
@@ -52,8 +55,54 @@ async def test_a_v3_file_migrates_and_keeps_its_models(tmp_path: Path) -> None:
     finally:
         await store.close()
     conn = connect(str(path))
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
     conn.close()
+
+
+FINISHED = "01J0000000000000000000V4AA"
+LIVE = "01J0000000000000000000V4BB"
+
+
+def v4_runs(path: Path) -> None:
+    """A v4 file with a finished run and a running one that only logged a history."""
+    old_file(path, 4)
+    conn = connect(str(path))
+    rows = [(FINISHED, "COMPLETED", {"params": {"lr": 0.001}, "metrics": {"loss": 0.1}, "run_kind": "training"},
+             ["base"]),
+            (LIVE, "RUNNING", {"params": {"lr": 0.01}, "metrics": {}, "run_kind": "training"}, [])]
+    for run_id, status, props, tags in rows:
+        conn.execute(
+            "INSERT INTO nodes(id, kind, project, name, created_at, status, doc) VALUES (?, 'RUN', 'default', 'r', "
+            "'2026-01-01T00:00:00+00:00', ?, ?)", (run_id, status, doc_of(tags, {}, props)))
+    seq = conn.execute("SELECT seq FROM nodes WHERE id = ?", (LIVE,)).fetchone()[0]
+    conn.executemany(
+        "INSERT INTO metric_points(run, key, step, batch, idx, value, ts) VALUES (?, 'loss', ?, 'B', ?, ?, 0)",
+        [(seq, 1, 0, 0.9), (seq, 3, 1, 0.15), (seq, 2, 2, 0.5)])
+    conn.close()
+
+
+async def search(store: SqliteGraphStore, text: str, order: str | None = None) -> list[str]:
+    page = await store.search_runs(parse_filter(text), parse_order(order) if order else NEWEST_FIRST, 10, None)
+    return [hit.node.id for hit in page.items]
+
+
+async def test_a_v4_file_gets_its_runs_indexed_for_search(tmp_path: Path) -> None:
+    path = tmp_path / "graph.db"
+    v4_runs(path)
+    store = SqliteGraphStore(str(path))
+    await store.open()
+    try:
+        # The live run's loss is its last logged point (step 3), not the last row written.
+        assert await search(store, "metrics.loss < 0.2", "-metrics.loss") == [LIVE, FINISHED]
+        assert await search(store, 'params.lr = 0.001 AND tags = "base" AND status = "COMPLETED"') == [FINISHED]
+        registry = Registry(store)
+        await registry.log_metrics(LIVE, [MetricPoint("loss", 0.7, 4)])
+        assert await search(store, "metrics.loss < 0.2") == [FINISHED]
+        await registry.finish_run(LIVE, RunStatus.FAILED, {"loss": 0.05})
+        assert await search(store, "metrics.loss < 0.2", "metrics.loss") == [LIVE, FINISHED]
+        assert await search(store, 'status = "FAILED"') == [LIVE]
+    finally:
+        await store.close()
 
 
 async def test_a_newer_file_is_refused(tmp_path: Path) -> None:
