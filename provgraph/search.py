@@ -284,6 +284,26 @@ def sections(sort: Sort) -> tuple[Rank, ...]:
     return (Rank.STRING, Rank.NUMBER, Rank.MISSING) if sort.descending else (Rank.NUMBER, Rank.STRING, Rank.MISSING)
 
 
+def conjuncts(expr: Expr) -> list[Expr]:
+    """The parts of nested ANDs, flattened (an OR or a comparison is one part)."""
+    if isinstance(expr, And):
+        return [part for inner in expr.parts for part in conjuncts(inner)]
+    return [expr]
+
+
+def section_bounds(where: Expr | None, sort: Sort, rank: Rank) -> list[Compare] | None:
+    """Comparisons of the sort field that every answer satisfies (top-level AND parts),
+    usable as index bounds of the ``rank`` section; None when no run of that section can
+    match (a number section under a string comparison of the field, or runs missing it)."""
+    if sort.field is None or where is None:
+        return []
+    bounds = [p for p in conjuncts(where) if isinstance(p, Compare) and p.field == sort.field and p.op is not Op.NE]
+    if bounds and rank is Rank.MISSING:
+        return None
+    wanted = float if rank is Rank.NUMBER else str
+    return None if any(not isinstance(b.value, wanted) for b in bounds) else bounds
+
+
 def cursor_of(position: Position) -> str:
     raw = json.dumps([int(position.rank), position.value, position.id], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")

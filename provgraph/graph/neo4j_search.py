@@ -23,7 +23,7 @@ from provgraph.graph import neo4j_cypher as q
 from provgraph.graph.rows import node_from_row
 from provgraph.metrics import MetricPoint
 from provgraph.model import Node, NodeKind, Page
-from provgraph.search import And, Compare, Expr, Hit, Op, Or, Position, Rank, Sort, Value, page_plan, page_result
+from provgraph.search import And, Compare, Expr, Hit, Op, Or, Position, Rank, Sort, Value, page_plan, page_result, section_bounds
 
 SCHEMA = (
     "CREATE INDEX run_value_num IF NOT EXISTS FOR (v:RunValue) ON (v.key, v.num)",
@@ -35,7 +35,7 @@ BACKFILL_BATCH = 500
 
 DROP_RECORD = "MATCH (v:RunValue {run: $id}) WHERE v.pos IS NULL OR v.key IN $final DELETE v"
 CREATE_VALUES = "UNWIND $values AS x CREATE (v:RunValue) SET v = x"
-MARK_INDEXED = "UNWIND $ids AS i MATCH (n:Run {id: i}) SET n.searchable = true"
+MARK_INDEXED = "UNWIND $ids AS i MATCH (n:Node {id: i}) SET n.searchable = true"
 UNINDEXED = f"MATCH (n:Run) WHERE n.searchable IS NULL RETURN {q.cols()} LIMIT $limit"
 RUN_CHUNKS = "UNWIND $ids AS i MATCH (c:MetricChunk {run: i}) RETURN c.run, c.batch, c.data"
 MOVE_LASTS = """
@@ -69,10 +69,10 @@ def new_run_values(nodes: Sequence[Node]) -> list[dict[str, Any]]:
 
 
 async def index_new_runs(tx: AsyncManagedTransaction, nodes: Sequence[Node]) -> None:
+    """Index runs that have no RunValue yet (created with ``searchable`` set)."""
     runs = [n for n in nodes if n.kind is NodeKind.RUN]
     if runs:
         await (await tx.run(CREATE_VALUES, values=new_run_values(runs))).consume()
-        await (await tx.run(MARK_INDEXED, ids=[n.id for n in runs])).consume()
 
 
 async def index_run(tx: AsyncManagedTransaction, node: Node) -> None:
@@ -98,6 +98,7 @@ async def backfill_batch(tx: AsyncManagedTransaction) -> int:
     if not nodes:
         return 0
     await index_new_runs(tx, nodes)
+    await (await tx.run(MARK_INDEXED, ids=[n.id for n in nodes])).consume()
     stored: dict[str, list[tuple[str, int, str, int, float]]] = {}
     for run_id, batch, data in await rows(tx, RUN_CHUNKS, ids=[n.id for n in nodes]):
         for key, points in json.loads(data).items():
@@ -182,6 +183,9 @@ async def page(tx: AsyncManagedTransaction, where: Expr | None, sort: Sort, firs
 
 async def _section(tx: AsyncManagedTransaction, where: Expr | None, sort: Sort, rank: Rank,
                    bound: Position | None, limit: int) -> list[tuple[str, Value | None]]:
+    bounds = section_bounds(where, sort, rank)
+    if bounds is None:
+        return []
     params = _Params()
     direction = " DESC" if sort.descending else ""
     after = "<" if sort.descending else ">"
@@ -199,6 +203,8 @@ async def _section(tx: AsyncManagedTransaction, where: Expr | None, sort: Sort, 
     key = params.add(sort.field)
     match = (f"{source} MATCH (s:RunValue {{run: rid, key: {key}}}) WHERE s.{prop} IS NOT NULL" if source
              else f"MATCH (s:RunValue) WHERE s.key = {key} AND s.{prop} IS NOT NULL")
+    for bound_ in bounds:
+        match += f" AND s.{prop} {_CYPHER_OP[bound_.op]} {params.add(bound_.value)}"
     if bound is not None:
         value, id_ = params.add(bound.value), params.add(bound.id)
         match += f" AND (s.{prop} {after} {value} OR (s.{prop} = {value} AND s.run {after} {id_}))"

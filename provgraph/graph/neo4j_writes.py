@@ -65,6 +65,7 @@ def _values(spec: NewNode, node_id: str, version: str | None) -> dict[str, Any]:
         "doc": doc_of(spec.tags, spec.metadata, props), "tags": list(spec.tags),
         "aliases": list(props.get("aliases", [])),
         "vkey": _vkey(spec, version) if version is not None else None,
+        "searchable": True if spec.kind is NodeKind.RUN else None,  # indexed for run search
     }
     return {k: v for k, v in values.items() if v is not None}
 

@@ -19,9 +19,10 @@ from provgraph.graph.rows import node_from_row
 from provgraph.graph.sqlite_schema import NODE_COLUMNS
 from provgraph.metrics import MetricPoint
 from provgraph.model import Node, Page
-from provgraph.search import And, Compare, Expr, Hit, Op, Position, Rank, Sort, Value, page_plan, page_result
+from provgraph.search import And, Compare, Expr, Hit, Op, Or, Position, Rank, Sort, Value, page_plan, page_result, section_bounds
 
 Args = list[Any]
+WINDOW = 1000  # rows of a section checked one by one before the filter's id set is built
 _TYPED = {True: "value < ''", False: "value >= ''"}  # keyed by "is the literal a number"
 _RANK_BOUND = {Rank.NUMBER: "s.value < ''", Rank.STRING: "s.value >= ''"}
 
@@ -101,11 +102,42 @@ def page(conn: sqlite3.Connection, where: Expr | None, sort: Sort, first: int, a
 
 def _section(conn: sqlite3.Connection, where: Expr | None, sort: Sort, rank: Rank, bound: Position | None,
              limit: int) -> list[tuple[str, Value | None]]:
+    """The next ``limit`` matches of one section. A filter is first checked row by row
+    on a window of the section (cheap when matches are dense); when the window holds too
+    few, the rest comes from the filter's id set (cost bounded by the matching rows)."""
+    bounds = section_bounds(where, sort, rank)
+    if bounds is None:
+        return []
+    if where is None:
+        return _fetch(conn, *_walk(sort, rank, bound, bounds, limit))
     args: Args = []
-    direction = " DESC" if sort.descending else ""
+    check = holds(where, "w.id", args)
+    sql, walk_args = _walk(sort, rank, bound, bounds, WINDOW)
+    order = "w.id" if rank is Rank.MISSING else f"w.value{_dir(sort)}, w.id"
+    window = conn.execute(f"SELECT w.id, w.value, {check} FROM ({sql}) w ORDER BY {order}{_dir(sort)}",
+                          [*args, *walk_args]).fetchall()
+    found: list[tuple[str, Value | None]] = [(i, v) for i, v, ok in window if ok][:limit]
+    if len(found) == limit or len(window) < WINDOW:
+        return found
+    last = Position(rank, window[-1][1], window[-1][0])
+    return found + _fetch(conn, *_walk(sort, rank, last, bounds, limit - len(found), where))
+
+
+def _dir(sort: Sort) -> str:
+    return " DESC" if sort.descending else ""
+
+
+def _fetch(conn: sqlite3.Connection, sql: str, args: Args) -> list[tuple[str, Value | None]]:
+    return [(r[0], r[1]) for r in conn.execute(sql, args)]
+
+
+def _walk(sort: Sort, rank: Rank, bound: Position | None, bounds: list[Compare], limit: int,
+          where: Expr | None = None) -> tuple[str, Args]:
+    """SQL of a section in answer order after ``bound``, limited; ``where`` as an id set."""
+    args: Args = []
     after = "<" if sort.descending else ">"
     if rank is Rank.MISSING:
-        sql = "SELECT n.id, NULL FROM nodes n WHERE n.kind = 'RUN'"
+        sql = "SELECT n.id, NULL AS value FROM nodes n WHERE n.kind = 'RUN'"
         if sort.field is not None:
             sql += " AND NOT EXISTS (SELECT 1 FROM run_values s WHERE s.id = n.id AND s.key = ?)"
             args.append(sort.field)
@@ -114,14 +146,27 @@ def _section(conn: sqlite3.Connection, where: Expr | None, sort: Sort, rank: Ran
             args.append(bound.id)
         if where is not None:
             sql += f" AND n.id IN ({run_ids(where, args)})"
-        rows = conn.execute(f"{sql} ORDER BY n.id{direction} LIMIT ?", [*args, limit]).fetchall()
-        return [(r[0], None) for r in rows]
+        return f"{sql} ORDER BY n.id{_dir(sort)} LIMIT ?", [*args, limit]
     sql = f"SELECT s.id, s.value FROM run_values s WHERE s.key = ? AND {_RANK_BOUND[rank]}"
     args.append(sort.field)
+    for compare in bounds:
+        sql += f" AND s.value {compare.op.value} ?"
+        args.append(compare.value)
     if bound is not None:
         sql += f" AND (s.value, s.id) {after} (?, ?)"
         args += [bound.value, bound.id]
     if where is not None:
         sql += f" AND s.id IN ({run_ids(where, args)})"
-    rows = conn.execute(f"{sql} ORDER BY s.value{direction}, s.id{direction} LIMIT ?", [*args, limit]).fetchall()
-    return [(r[0], r[1]) for r in rows]
+    return f"{sql} ORDER BY s.value{_dir(sort)}, s.id{_dir(sort)} LIMIT ?", [*args, limit]
+
+
+def holds(expr: Expr, column: str, args: Args) -> str:
+    """A predicate on the run id in ``column`` that is true when ``expr`` holds for it."""
+    if isinstance(expr, (And, Or)):
+        joiner = " AND " if isinstance(expr, And) else " OR "
+        return "(" + joiner.join(holds(part, column, args) for part in expr.parts) + ")"
+    op = "=" if expr.op is Op.NE else expr.op.value
+    args += [expr.field, expr.value]
+    found = (f"EXISTS (SELECT 1 FROM run_values v WHERE v.id = {column} AND v.key = ? AND v.value {op} ? "
+             f"AND v.{_TYPED[isinstance(expr.value, float)]})")
+    return f"NOT {found}" if expr.op is Op.NE else found
