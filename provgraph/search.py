@@ -304,6 +304,13 @@ def section_bounds(where: Expr | None, sort: Sort, rank: Rank) -> list[Compare] 
     return None if any(not isinstance(b.value, wanted) for b in bounds) else bounds
 
 
+def residual(where: Expr, bounds: list[Compare]) -> Expr | None:
+    """``where`` without the top-level comparisons a section's bounds already enforce
+    (None: nothing is left to check)."""
+    rest = [part for part in conjuncts(where) if part not in bounds]
+    return None if not rest else And(tuple(rest))
+
+
 def cursor_of(position: Position) -> str:
     raw = json.dumps([int(position.rank), position.value, position.id], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")

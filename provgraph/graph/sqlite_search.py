@@ -19,10 +19,11 @@ from provgraph.graph.rows import node_from_row
 from provgraph.graph.sqlite_schema import NODE_COLUMNS
 from provgraph.metrics import MetricPoint
 from provgraph.model import Node, Page
-from provgraph.search import And, Compare, Expr, Hit, Op, Or, Position, Rank, Sort, Value, page_plan, page_result, section_bounds
+from provgraph.search import And, Compare, Expr, Hit, Op, Or, Position, Rank, Sort, Value, page_plan, page_result, residual, section_bounds
 
 Args = list[Any]
-WINDOW = 1000  # rows of a section checked one by one before the filter's id set is built
+# Windows of a section checked run by run, one after the other, before the filter's id set is built.
+WINDOWS = (256, 768, 2048, 4096)
 _TYPED = {True: "value < ''", False: "value >= ''"}  # keyed by "is the literal a number"
 _RANK_BOUND = {Rank.NUMBER: "s.value < ''", Rank.STRING: "s.value >= ''"}
 
@@ -102,25 +103,34 @@ def page(conn: sqlite3.Connection, where: Expr | None, sort: Sort, first: int, a
 
 def _section(conn: sqlite3.Connection, where: Expr | None, sort: Sort, rank: Rank, bound: Position | None,
              limit: int) -> list[tuple[str, Value | None]]:
-    """The next ``limit`` matches of one section. A filter is first checked row by row
-    on a window of the section (cheap when matches are dense); when the window holds too
-    few, the rest comes from the filter's id set (cost bounded by the matching rows)."""
+    """The next ``limit`` matches of one section. A filter is first checked run by run
+    on windows of the section (cheap when matches are dense); when they hold too few, the
+    rest comes from the filter's id set (cost bounded by the matching rows)."""
     bounds = section_bounds(where, sort, rank)
     if bounds is None:
         return []
-    if where is None:
+    check = residual(where, bounds) if where is not None else None
+    if check is None:
         return _fetch(conn, *_walk(sort, rank, bound, bounds, limit))
+    found: list[tuple[str, Value | None]] = []
+    for size in WINDOWS:
+        window = _window(conn, check, sort, rank, bound, bounds, size)
+        found += [(i, v) for i, v, ok in window if ok]
+        if len(found) >= limit or len(window) < size:
+            return found[:limit]
+        bound = Position(rank, window[-1][1], window[-1][0])
+    return found + _fetch(conn, *_walk(sort, rank, bound, bounds, limit - len(found), where))
+
+
+def _window(conn: sqlite3.Connection, where: Expr, sort: Sort, rank: Rank, bound: Position | None,
+            bounds: list[Compare], size: int) -> list[tuple[str, Value | None, bool]]:
+    """The next ``size`` runs of the section, in order, each with whether ``where`` holds."""
     args: Args = []
     check = holds(where, "w.id", args)
-    sql, walk_args = _walk(sort, rank, bound, bounds, WINDOW)
+    sql, walk_args = _walk(sort, rank, bound, bounds, size)
     order = "w.id" if rank is Rank.MISSING else f"w.value{_dir(sort)}, w.id"
-    window = conn.execute(f"SELECT w.id, w.value, {check} FROM ({sql}) w ORDER BY {order}{_dir(sort)}",
-                          [*args, *walk_args]).fetchall()
-    found: list[tuple[str, Value | None]] = [(i, v) for i, v, ok in window if ok][:limit]
-    if len(found) == limit or len(window) < WINDOW:
-        return found
-    last = Position(rank, window[-1][1], window[-1][0])
-    return found + _fetch(conn, *_walk(sort, rank, last, bounds, limit - len(found), where))
+    return conn.execute(f"SELECT w.id, w.value, {check} FROM ({sql}) w ORDER BY {order}{_dir(sort)}",
+                        [*args, *walk_args]).fetchall()
 
 
 def _dir(sort: Sort) -> str:
