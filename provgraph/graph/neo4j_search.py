@@ -205,36 +205,58 @@ async def _section(tx: AsyncManagedTransaction, where: Expr | None, sort: Sort, 
     return found + await _walk(tx, sort, rank, bound, bounds, limit - len(found), where)
 
 
+def _parts(rank: Rank, bound: Position | None) -> tuple[str, ...]:
+    """How to resume after ``bound`` with index seeks: the rest of its tie group (same
+    value, later ids: one seek on the composite index), then strictly later values. One
+    range with an OR would scan the whole tie group first (20,000 runs share an lr)."""
+    return ("all",) if bound is None or rank is Rank.MISSING else ("tie", "rest")
+
+
 async def _window(tx: AsyncManagedTransaction, where: Expr, sort: Sort, rank: Rank, bound: Position | None,
                   bounds: list[Compare], size: int) -> tuple[list[tuple[str, Value | None]], int, list[Any]]:
     """Of the next ``size`` runs of the section: those ``where`` holds for (in order), how
     many were seen, and the last one seen. The check is a WHERE, so Neo4j runs the
     cheapest part first and the others only on the runs that pass it."""
-    params = _Params()
-    walk = _walk_query(sort, rank, bound, bounds, size, None, params)
-    # One record for the whole window: the async driver pays ~60 µs per record.
-    query = (f"CALL () {{ {walk} }} WITH collect([rid, sv]) AS window "
-             f"CALL (window) {{ UNWIND window AS w WITH w[0] AS rid, w[1] AS sv WHERE {_holds(where, params)} "
-             f"RETURN collect([rid, sv]) AS hits }} RETURN hits, size(window), window[-1]")
-    hits, seen, last = (await rows(tx, query, **params.values))[0]
-    found = [(h[0], h[1]) for h in hits]
-    order = sorted(found, key=lambda r: (r[0],) if rank is Rank.MISSING else (r[1], r[0]), reverse=sort.descending)
-    return order, seen, last
+    found: list[tuple[str, Value | None]] = []
+    seen, last = 0, [None, None]
+    for part in _parts(rank, bound):
+        params = _Params()
+        walk = _walk_query(sort, rank, bound, bounds, size - seen, None, params, part)
+        # One record for the whole window: the async driver pays ~60 µs per record.
+        query = (f"CALL () {{ {walk} }} WITH collect([rid, sv]) AS window "
+                 f"CALL (window) {{ UNWIND window AS w WITH w[0] AS rid, w[1] AS sv WHERE {_holds(where, params)} "
+                 f"RETURN collect([rid, sv]) AS hits }} RETURN hits, size(window), window[-1]")
+        hits, count, end = (await rows(tx, query, **params.values))[0]
+        found += _ordered([(h[0], h[1]) for h in hits], rank, sort)
+        seen, last = seen + count, end if count else last
+        if seen >= size:
+            break
+    return found, seen, last
+
+
+def _ordered(found: list[tuple[str, Value | None]], rank: Rank, sort: Sort) -> list[tuple[str, Value | None]]:
+    return sorted(found, key=lambda r: (r[0],) if rank is Rank.MISSING else (r[1], r[0]), reverse=sort.descending)
 
 
 async def _walk(tx: AsyncManagedTransaction, sort: Sort, rank: Rank, bound: Position | None,
                 bounds: list[Compare], limit: int, where: Expr | None = None) -> list[tuple[str, Value | None]]:
-    params = _Params()
-    query = f"CALL () {{ {_walk_query(sort, rank, bound, bounds, limit, where, params)} }} RETURN collect([rid, sv])"
-    found = [(r[0], r[1]) for r in (await rows(tx, query, **params.values))[0][0]]
-    return sorted(found, key=lambda r: (r[0],) if rank is Rank.MISSING else (r[1], r[0]), reverse=sort.descending)
+    found: list[tuple[str, Value | None]] = []
+    for part in _parts(rank, bound) if where is None else ("all",):
+        params = _Params()
+        walk = _walk_query(sort, rank, bound, bounds, limit - len(found), where, params, part)
+        rows_ = (await rows(tx, f"CALL () {{ {walk} }} RETURN collect([rid, sv])", **params.values))[0][0]
+        found += _ordered([(r[0], r[1]) for r in rows_], rank, sort)
+        if len(found) >= limit:
+            break
+    return found
 
 
 def _walk_query(sort: Sort, rank: Rank, bound: Position | None, bounds: list[Compare], limit: int,
-                where: Expr | None, params: _Params) -> str:
+                where: Expr | None, params: _Params, part: str = "all") -> str:
     """A section in answer order after ``bound`` as ``rid, sv`` rows, limited; ``where``
-    (when given) as a subquery of ids. Unfiltered, the order comes from an index (the
-    ORDER BY names the indexed properties, so Neo4j reads them in order and stops)."""
+    (when given) as a subquery of ids; ``part`` as ``_parts`` says. Unfiltered, the order
+    comes from an index (the ORDER BY names the indexed properties, so Neo4j reads them in
+    order and stops)."""
     d = " DESC" if sort.descending else ""
     after = "<" if sort.descending else ">"
     source = f"CALL () {{ {run_ids(where, params)} }} WITH DISTINCT rid" if where is not None else None
@@ -255,8 +277,9 @@ def _walk_query(sort: Sort, rank: Rank, bound: Position | None, bounds: list[Com
     conditions += [f"s.{prop} {_CYPHER_OP[c.op]} {params.add(c.value)}" for c in bounds]
     if bound is not None:
         value, id_ = params.add(bound.value), params.add(bound.id)
-        # The plain range first keeps the index seek (and its order); an OR alone loses both.
-        conditions += [f"s.{prop} {after}= {value}", f"(s.{prop} {after} {value} OR s.run {after} {id_})"]
+        conditions += {"tie": [f"s.{prop} = {value}", f"s.run {after} {id_}"],
+                       "rest": [f"s.{prop} {after} {value}"],
+                       "all": [f"s.{prop} {after}= {value}", f"(s.{prop} {after} {value} OR s.run {after} {id_})"]}[part]
     if source:
         return (f"{source} MATCH (s:RunValue {{run: rid, key: {key}}}) WHERE {' AND '.join(conditions)} "
                 f"WITH rid, s.{prop} AS sv ORDER BY sv{d}, rid{d} LIMIT {limit_} RETURN rid, sv")
