@@ -10,7 +10,8 @@ from pathlib import Path
 if "--quick" in sys.argv:  # before the benchmark modules read where results go
     os.environ.setdefault("PROVGRAPH_BENCH_RESULTS", str(Path(__file__).parent / "results" / "quick"))
 
-from benchmarks import bench_blob_stream, bench_graph, bench_http, bench_s3, bench_sdk, bench_traversal, bench_verify
+from benchmarks import (bench_blob_stream, bench_graph, bench_http, bench_s3, bench_sdk, bench_search, bench_traversal,
+                        bench_verify)
 
 SERVICES_ENV = Path(__file__).resolve().parents[1] / ".provgraph" / "services.env"
 
@@ -34,6 +35,7 @@ def production_backends(quick: bool) -> None:
     sizes = ["--sizes", "1000", "--fan-out", "10000", "--files", "10000"] if quick else []
     bench_graph.main(["--graph-url", env["PROVGRAPH_GRAPH_URL"], *sizes])
     bench_traversal.main(["--graph-url", env["PROVGRAPH_GRAPH_URL"], *(["--nodes", "2000"] if quick else [])])
+    bench_search.main(["--graph-url", env["PROVGRAPH_GRAPH_URL"], *(["--runs", "10000"] if quick else [])])
     bench_s3.main(["--size-mb", "64" if quick else "1024"])
 
 
@@ -45,6 +47,7 @@ def main() -> int:
         bench_graph.main(["--sizes", "1000", "--fan-out", "10000", "--files", "10000"])
         bench_http.main(["--size", "1000", "--models", "50", "--files", "10000"])
         bench_traversal.main(["--nodes", "2000", "--http"])
+        bench_search.main(["--runs", "10000"])
         bench_sdk.main(["--size-mb", "64", "--points", "10000"])
         bench_verify.main(["--total-mb", "256", "--big-mb", "256", "--s3-total-mb", "128", "--repeat", "1"])
         production_backends(quick=True)
@@ -52,6 +55,7 @@ def main() -> int:
     bench_graph.main([])
     bench_http.main([])
     bench_traversal.main(["--http"])
+    bench_search.main([])
     bench_sdk.main([])
     bench_verify.main([])
     production_backends(quick=False)

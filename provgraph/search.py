@@ -75,6 +75,7 @@ def _parser() -> Lark:
 _EXPECTED = {
     "OP": "a comparison operator (= != < <= > >=)", "NUMBER": "a number", "STRING": "a quoted string",
     "QUALIFIED": "a field (params.KEY, metrics.KEY, status, name, project, kind, tags)",
+    "$END": "AND, OR or the end of the filter",
     "NAME": "a field (params.KEY, metrics.KEY, status, name, project, kind, tags)",
     "QUOTED_KEY": "a field (params.KEY, metrics.KEY, status, name, project, kind, tags)", "LPAR": "'('", "RPAR": "')'", "_AND": "AND", "_OR": "OR",
 }
