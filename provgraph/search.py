@@ -65,19 +65,17 @@ STRING: /"([^"\\]|\\.)*"/ | /'([^'\\]|\\.)*'/
 """
 
 
-
 @functools.cache
 def _parser() -> Lark:
     """Built on first use (tens of ms), so importing the SDK stays quick."""
     return Lark(GRAMMAR, start=["filter", "order"], parser="lalr", propagate_positions=True)
 
 
-_EXPECTED = {
+_A_FIELD = "a field (params.KEY, metrics.KEY, status, name, project, kind, tags)"
+_EXPECTED = {  # the grammar's terminals as a person names them in "expected …"
     "OP": "a comparison operator (= != < <= > >=)", "NUMBER": "a number", "STRING": "a quoted string",
-    "QUALIFIED": "a field (params.KEY, metrics.KEY, status, name, project, kind, tags)",
-    "$END": "AND, OR or the end of the filter",
-    "NAME": "a field (params.KEY, metrics.KEY, status, name, project, kind, tags)",
-    "QUOTED_KEY": "a field (params.KEY, metrics.KEY, status, name, project, kind, tags)", "LPAR": "'('", "RPAR": "')'", "_AND": "AND", "_OR": "OR",
+    "QUALIFIED": _A_FIELD, "QUOTED_KEY": _A_FIELD, "NAME": _A_FIELD, "LPAR": "'('", "RPAR": "')'",
+    "_AND": "AND", "_OR": "OR", "$END": "AND, OR or the end of the filter",
 }
 
 
