@@ -9,6 +9,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from provgraph.ids import is_ulid, new_id
 from provgraph.sdk import artifacts, queries, registry
+from provgraph.sdk import compare as comparing
 from provgraph.sdk.download import DownloadReport, Downloader
 from provgraph.sdk.errors import OfflineRead, Unreachable
 from provgraph.sdk.files import LocalFile, PathLike, collect
@@ -262,6 +263,13 @@ class Client:
                     project: str | None = None) -> list[RunRecord]:
         """``runs(filter=..., order_by=...)``, across every project unless ``project``."""
         return artifacts.runs(self, project, None, None, limit, filter, order_by)
+
+    def compare(self, *refs: RefLike) -> dict[str, Any]:
+        """What differs between two or more runs or models (``provgraph compare``):
+        ``{"refs": [labels], "sections": {section: {key: {"values": [one per ref],
+        "same": bool}}}}`` for params, metrics, data, code, environment and files."""
+        artifacts, result = comparing.compare(self, [self.ref(r) for r in refs])
+        return {"refs": [a.label for a in artifacts], "sections": result}
 
     def metric_history(self, run: RefLike, key: str) -> list[MetricPoint]:
         """Every logged value of ``key`` in ``run``, by step."""

@@ -10,8 +10,6 @@ import argparse
 import sys
 from typing import Callable, Sequence
 
-from provgraph.errors import BadInput
-
 from provgraph.sdk import compare as comparing
 from provgraph.sdk import registry_commands, render, runs_table
 from provgraph.sdk.client import Client
@@ -121,13 +119,10 @@ def _compare_options(parser: argparse.ArgumentParser) -> None:
 
 
 def compare(args: argparse.Namespace) -> int:
-    if len(args.refs) < 2:
-        raise BadInput("compare needs at least two refs")
     with _client(args) as client:
-        found = [comparing.facts(client, ref) for ref in args.refs]
-        result = comparing.diff(*[facts for _, facts in found])
+        artifacts, result = comparing.compare(client, args.refs)
         render_ = comparing.render_json if args.format == "json" else comparing.render_table
-        print(render_([artifact for artifact, _ in found], result))
+        print(render_(artifacts, result))
     return 0
 
 

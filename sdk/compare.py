@@ -32,6 +32,14 @@ def facts(client: Client, ref: str) -> tuple[Artifact, Facts]:
     return node, found
 
 
+def compare(client: Client, refs: Sequence[str]) -> tuple[list[Artifact], dict[str, dict[str, dict[str, Any]]]]:
+    """The artifacts ``refs`` name and ``diff`` of their facts; two refs at least."""
+    if len(refs) < 2:
+        raise BadInput("compare needs at least two refs")
+    found = [facts(client, ref) for ref in refs]
+    return [artifact for artifact, _ in found], diff(*[f for _, f in found])
+
+
 def _targets(graph: Lineage, source: str, type_: str) -> list[Artifact]:
     return [graph.node(e.target) for e in graph.edges if e.source == source and e.type == type_]
 

@@ -82,3 +82,12 @@ def test_compare_two_keeps_the_a_b_form(three: list[str], capsys: pytest.Capture
     lr = json.loads(out)["sections"]["params"]["lr"]
     assert status == 0 and lr == {"values": [0.001, 0.01], "same": False, "a": 0.001, "b": 0.01}
     assert cli_out(capsys, "compare", three[0]) == (1, "provgraph compare: compare needs at least two refs\n")
+
+
+def test_client_compare_of_n_runs(client: Client, three: list[str]) -> None:
+    result = client.compare(*three)
+    assert len(result["refs"]) == 3
+    assert result["sections"]["params"]["lr"] == {"values": [0.001, 0.01, 0.001], "same": False}
+    with pytest.raises(BadInput) as caught:
+        client.compare(three[0])
+    assert caught.value.message == "compare needs at least two refs"
