@@ -30,6 +30,7 @@ from provgraph.errors import BadInput
 from provgraph.model import Node, Page
 
 MAX_FILTER = 4000
+MAX_NESTING = 8  # SQL and Cypher parsers have stacks too: far deeper than any filter a person writes
 PLAIN_FIELDS = ("status", "name", "project", "kind", "tags")
 SORT_FIELDS = ("status", "name", "project", "kind", "created_at")
 STATUSES = ("RUNNING", "COMPLETED", "FAILED")
@@ -157,10 +158,10 @@ class _Tree(Transformer[Token, object]):
         return Compare(name, Op(str(op)), value)
 
     def conjunction(self, *parts: Expr) -> And:
-        return And(tuple(parts))
+        return And(tuple(p for part in parts for p in (part.parts if isinstance(part, And) else (part,))))
 
     def disjunction(self, *parts: Expr) -> Or:
-        return Or(tuple(parts))
+        return Or(tuple(p for part in parts for p in (part.parts if isinstance(part, Or) else (part,))))
 
     def order(self, *parts: Token | tuple[str, Token]) -> Sort:
         sign = parts[0] if len(parts) == 2 else None
@@ -240,7 +241,15 @@ def parse_filter(text: str) -> Expr:
     if not text.strip():
         raise BadInput("filter is empty: write a comparison such as metrics.loss < 0.2, or leave it out")
     tree = _parse(text, "filter", "filter")
-    return tree if isinstance(tree, (And, Or)) else And((tree,))  # type: ignore[arg-type]
+    expr: Expr = tree if isinstance(tree, (And, Or)) else And((tree,))  # type: ignore[assignment]
+    if (levels := depth(expr)) > MAX_NESTING:
+        raise BadInput(f"filter nests AND and OR {levels} levels deep; the limit is {MAX_NESTING}")
+    return expr
+
+
+def depth(expr: Expr) -> int:
+    """Levels of AND/OR in a tree (a comparison: 0)."""
+    return 0 if isinstance(expr, Compare) else 1 + max(depth(part) for part in expr.parts)
 
 
 def parse_order(text: str) -> Sort:

@@ -73,7 +73,15 @@ def run_ids(expr: Expr, args: Args) -> str:
     if isinstance(expr, Compare):
         return _compare(expr, args)
     joiner = " INTERSECT " if isinstance(expr, And) else " UNION "
-    return joiner.join(f"SELECT id FROM ({run_ids(part, args)})" for part in expr.parts)
+    return joiner.join(_member(part, args) for part in expr.parts)
+
+
+def _member(expr: Expr, args: Args) -> str:
+    """A term of a compound SELECT: a plain comparison as is, anything compound wrapped
+    (compound operators share one precedence), keeping SQLite's parser stack shallow."""
+    if isinstance(expr, Compare) and expr.op is not Op.NE:
+        return _compare(expr, args)
+    return f"SELECT id FROM ({run_ids(expr, args)})"
 
 
 def _compare(cmp: Compare, args: Args) -> str:

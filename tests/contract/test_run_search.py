@@ -14,7 +14,7 @@ from provgraph.graph import GraphStore, neo4j_search, sqlite_search
 from provgraph.metrics import MetricPoint
 from provgraph.model import Node, RunStatus
 from provgraph.registry import Registry
-from provgraph.search import NEWEST_FIRST, Sort, parse_filter, parse_order
+from provgraph.search import NEWEST_FIRST, Sort, depth, parse_filter, parse_order
 
 pytestmark = pytest.mark.anyio
 Value = float | str
@@ -192,3 +192,17 @@ async def test_a_cursor_of_another_order_or_garbage_is_bad_input(graph_store: Gr
     with pytest.raises(BadInput) as caught:
         await graph_store.search_runs(None, NEWEST_FIRST, 1, "nonsense")
     assert caught.value.message == "malformed runs cursor 'nonsense': pass a previous page's endCursor"
+
+
+async def test_the_deepest_filter_answers_through_the_id_sets(graph_store: GraphStore,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    for module in (sqlite_search, neo4j_search):
+        monkeypatch.setattr(module, "WINDOWS", (1,))
+    runs = await seed_runs(Registry(graph_store), random.Random(5), 12)
+    expr: Any = random_compare(random.Random(0))
+    rng = random.Random(9)
+    for level in range(1, 9):  # AND and OR alternate 8 levels deep, the grammar's limit
+        expr = ("or" if level % 2 else "and", random_compare(rng), ("cmp", "params.opt", "!=", "b"), expr)
+    assert depth(parse_filter(render(expr))) == 8
+    expected = ordered([r for r in runs if holds(expr, r)], "name", False)
+    assert await all_pages(graph_store, render(expr), parse_order("name"), 2) == expected

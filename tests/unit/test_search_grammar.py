@@ -33,6 +33,9 @@ A_FIELD = f"a field ({FIELDS})"
     (r"""name = 'it\'s' OR name = "say \"hi\"\n" OR name = 'a\\b'""",
      Or((Compare("name", Op.EQ, "it's"), Compare("name", Op.EQ, 'say "hi"\n'), Compare("name", Op.EQ, "a\\b")))),
     ("params.and = 1", And((Compare("params.and", Op.EQ, 1.0),))),
+    # Nested parts of one kind join their parent: nesting counts only where AND and OR alternate.
+    ("params.a = 1 AND (params.b = 2 AND (params.c = 3))",
+     And((Compare("params.a", Op.EQ, 1.0), Compare("params.b", Op.EQ, 2.0), Compare("params.c", Op.EQ, 3.0)))),
 ])
 def test_filters_parse_into_their_tree(text: str, tree: object) -> None:
     assert parse_filter(text) == tree
@@ -114,3 +117,18 @@ def test_sort_field_comparisons_bound_their_section() -> None:
     assert residual(where, [Compare("metrics.loss", Op.LT, 0.2)]) == And(
         (Or((Compare("params.lr", Op.EQ, 1.0), Compare("name", Op.EQ, "a"))), Compare("metrics.loss", Op.NE, 0.1)))
     assert residual(parse_filter("metrics.loss < 0.2"), [Compare("metrics.loss", Op.LT, 0.2)]) is None
+
+
+def nested(levels: int) -> str:
+    """A filter whose AND and OR alternate ``levels`` times."""
+    text = "params.a = 0"
+    for i in range(1, levels + 1):
+        text = f"(params.a = {i} {'OR' if i % 2 else 'AND'} {text})"
+    return text
+
+
+def test_nesting_is_limited() -> None:
+    assert parse_filter(nested(8)) is not None
+    with pytest.raises(BadInput) as caught:
+        parse_filter(nested(9))
+    assert caught.value.message == "filter nests AND and OR 9 levels deep; the limit is 8"
