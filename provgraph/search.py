@@ -241,7 +241,8 @@ def parse_filter(text: str) -> Expr:
     if not text.strip():
         raise BadInput("filter is empty: write a comparison such as metrics.loss < 0.2, or leave it out")
     tree = _parse(text, "filter", "filter")
-    expr: Expr = tree if isinstance(tree, (And, Or)) else And((tree,))  # type: ignore[assignment]
+    assert isinstance(tree, (Compare, And, Or))
+    expr: Expr = tree if isinstance(tree, (And, Or)) else And((tree,))
     if (levels := depth(expr)) > MAX_NESTING:
         raise BadInput(f"filter nests AND and OR {levels} levels deep; the limit is {MAX_NESTING}")
     return expr
