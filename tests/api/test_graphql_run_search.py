@@ -101,7 +101,9 @@ def test_bad_search_is_bad_input_and_writes_nothing(runs: TestClient, variables:
     assert data(runs, LIST) == before
 
 
-def test_filter_longer_than_the_limit_is_bad_input(runs: TestClient) -> None:
+def test_filter_over_the_limits_is_bad_input(runs: TestClient) -> None:
     text = " OR ".join(["metrics.loss < 1"] * 300)
     assert error(runs, SEARCH, {"filter": text}) == (
         "BAD_INPUT", f"filter is {len(text)} characters; the limit is 4000")
+    text = " OR ".join(["metrics.loss < 1"] * 33)
+    assert error(runs, SEARCH, {"filter": text}) == ("BAD_INPUT", "filter has 33 comparisons; the limit is 32")

@@ -71,6 +71,9 @@ def test_a_filter_over_the_limit_is_refused() -> None:
     with pytest.raises(BadInput) as caught:
         parse_filter("params.a = 1 OR " * 300 + "params.a = 2")
     assert caught.value.message == "filter is 4812 characters; the limit is 4000"
+    with pytest.raises(BadInput) as caught:  # within the length, every rule still applies
+        parse_filter("params.a = 1 OR " * 240 + "params.a = 2")
+    assert caught.value.message == "filter has 241 comparisons; the limit is 32"
 
 
 @pytest.mark.parametrize("text, sort", [
@@ -132,3 +135,10 @@ def test_nesting_is_limited() -> None:
     with pytest.raises(BadInput) as caught:
         parse_filter(nested(9))
     assert caught.value.message == "filter nests AND and OR 9 levels deep; the limit is 8"
+
+
+def test_comparisons_are_limited() -> None:
+    assert parse_filter(" OR ".join(f"params.a = {i}" for i in range(32))) is not None
+    with pytest.raises(BadInput) as caught:
+        parse_filter(" OR ".join(f"params.a = {i}" for i in range(33)))
+    assert caught.value.message == "filter has 33 comparisons; the limit is 32"
