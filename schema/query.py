@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable, TypeVar
 
 import strawberry
 
 from provgraph.digest import Digest
 from provgraph.errors import NotFound
-from provgraph.model import Direction, ModelStatus, NodeFilter, NodeKind, PathDirection, RunStatus
+from provgraph.model import Direction, ModelStatus, NodeFilter, NodeKind, Page, PathDirection, RunStatus
 from provgraph.model import Node as DomainNode
 from provgraph.schema.blob import Blob
 from provgraph.schema.connection import DEFAULT_PAGE, Connection, connection, page_size
@@ -32,7 +33,10 @@ async def _listing(
     where: NodeFilter,
 ) -> Connection[T]:
     size = page_size(first, DEFAULT_PAGE)
-    page = await info.context.graph.list_nodes(kind, where, size, after)
+    readable = info.context.reads.listing(where.project)
+    if readable is not None and not readable:
+        return connection(Page([], False, None), convert, lambda node: node.id)
+    page = await info.context.graph.list_nodes(kind, replace(where, projects=readable), size, after)
     return connection(page, convert, lambda node: node.id)
 
 
@@ -97,7 +101,7 @@ class Query:
     @field("The blob of a digest (hex or sha256:hex), or null when unknown.")
     async def blob(self, info: Info, digest: str) -> Blob | None:
         node = await info.context.loaders.nodes.load(Digest.parse(digest).node_id)
-        return None if node is None else Blob.from_node(node)
+        return None if node is None or not await info.context.registry.visible(node) else Blob.from_node(node)
 
     @field("Blob integrity: counts, bad blobs, and what they affect.")
     async def integrity_report(self, info: Info, project: str | None = None) -> IntegrityReport:
