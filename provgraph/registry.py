@@ -12,6 +12,7 @@ from typing import Any, Sequence
 from provgraph import lifecycle, metrics, refs, validate
 from provgraph.errors import BadInput, Conflict, NotFound
 from provgraph.graph import GraphStore
+from provgraph.graph import hops as hop_pages
 from provgraph.ids import new_id, utcnow
 from provgraph.checks import BAD
 from provgraph.lifecycle import Action, ModelEvent, Planner
@@ -25,6 +26,7 @@ from provgraph.model import (
     EdgeType,
     FileRef,
     Hop,
+    HopRef,
     ModelStatus,
     NewNode,
     Node,
@@ -438,6 +440,26 @@ class Registry:
             return await self.graph.traverse([start.id], direction, max_depth, kinds)
         walked = await self.graph.lineage(start.id, direction, max_depth)
         return self.reads.hops(walked, start.id, direction, max_depth, kinds)
+
+    async def traverse_page(
+        self, id: str, direction: Direction, max_depth: int | None, kinds: Sequence[NodeKind] | None,
+        first: int, after: str | None,
+    ) -> Page[Hop]:
+        """One page of ``traverse``'s hops (by depth, then id) after the hop cursor
+        ``after``; the store reads only the page's nodes."""
+        validate.depth(max_depth)
+        size, cursor = hop_pages.page_size(first), hop_pages.parse_cursor(after)
+        start = await self.resolve(id)
+        if self.reads.everything:
+            page = await self.graph.traverse_page([start.id], direction, max_depth, kinds, None, size, after)
+            found = await self.graph.get_nodes([ref.id for ref in page.items])
+            return Page([Hop(found[ref.id], ref.depth) for ref in page.items if ref.id in found],
+                        page.has_next, page.end_cursor)
+        walked = await self.graph.lineage(start.id, direction, max_depth)
+        readable = self.reads.hops(walked, start.id, direction, max_depth, kinds)
+        refs = hop_pages.page_after([HopRef(h.node.id, h.node.kind, h.depth) for h in readable], size, cursor)
+        by_id = {h.node.id: h for h in readable}
+        return Page([by_id[ref.id] for ref in refs.items], refs.has_next, refs.end_cursor)
 
     async def lineage(self, id: str, direction: Direction, max_depth: int | None) -> Subgraph:
         validate.depth(max_depth)

@@ -19,7 +19,8 @@ from provgraph.schema.evaluation import Evaluation
 from provgraph.schema.fields import field
 from provgraph.schema.integrity import IntegrityReport, integrity_report
 from provgraph.schema.lifecycle import Deployment, ModelEvent, ModelSettings, deployments_of, event_connection
-from provgraph.schema.lineage import LineageGraph, LineageHop
+from provgraph.graph.hops import DEFAULT_PAGE as HOP_PAGE
+from provgraph.schema.lineage import HopConnection, LineageGraph, LineageHop
 from provgraph.schema.model import Model
 from provgraph.schema.nodes import NodeType, to_gql
 from provgraph.schema.run import Run
@@ -38,6 +39,16 @@ async def _listing(
         return connection(Page([], False, None), convert, lambda node: node.id)
     page = await info.context.graph.list_nodes(kind, replace(where, projects=readable), size, after)
     return connection(page, convert, lambda node: node.id)
+
+
+async def _hop_page(
+    info: Info, id: str, direction: Direction, max_depth: int | None, kinds: list[NodeKind] | None,
+    first: int | None, after: str | None,
+) -> HopConnection:
+    page = await info.context.registry.traverse_page(id, direction, max_depth, kinds,
+                                                     HOP_PAGE if first is None else first, after)
+    info.context.spend_traversal(len(page.items))
+    return HopConnection.from_page(page)
 
 
 @strawberry.type
@@ -71,6 +82,23 @@ class Query:
         hops = await info.context.registry.traverse(id, Direction.DOWNSTREAM, max_depth, kinds)
         info.context.spend_traversal(len(hops))
         return [LineageHop.from_hop(h) for h in hops]
+
+    @field(
+        "`ancestors` a page at a time (`first` 1..10000, default 1000; `after`: a previous page's "
+        "`pageInfo.endCursor`), by depth then id: streams any number of hops."
+    )
+    async def ancestors_connection(
+        self, info: Info, id: strawberry.ID, max_depth: int | None = None, kinds: list[NodeKind] | None = None,
+        first: int | None = HOP_PAGE, after: str | None = None,
+    ) -> HopConnection:
+        return await _hop_page(info, id, Direction.UPSTREAM, max_depth, kinds, first, after)
+
+    @field("`descendants` a page at a time, like `ancestorsConnection`.")
+    async def descendants_connection(
+        self, info: Info, id: strawberry.ID, max_depth: int | None = None, kinds: list[NodeKind] | None = None,
+        first: int | None = HOP_PAGE, after: str | None = None,
+    ) -> HopConnection:
+        return await _hop_page(info, id, Direction.DOWNSTREAM, max_depth, kinds, first, after)
 
     @field(
         "The node and the nodes its walk reaches (BOTH: ancestors and descendants) within maxDepth, with "
