@@ -441,6 +441,16 @@ class Registry:
         walked = await self.graph.lineage(start.id, direction, max_depth)
         return self.reads.hops(walked, start.id, direction, max_depth, kinds)
 
+    async def traverse_refs(
+        self, id: str, direction: Direction, max_depth: int | None, kinds: Sequence[NodeKind] | None = None
+    ) -> list[HopRef]:
+        """``traverse``'s hops as ids and kinds only (the store decodes no node)."""
+        validate.depth(max_depth)
+        if self.reads.everything:
+            start = await self.resolve(id)
+            return await self.graph.traverse_ids([start.id], direction, max_depth, kinds)
+        return [HopRef(h.node.id, h.node.kind, h.depth) for h in await self.traverse(id, direction, max_depth, kinds)]
+
     async def traverse_page(
         self, id: str, direction: Direction, max_depth: int | None, kinds: Sequence[NodeKind] | None,
         first: int, after: str | None,

@@ -6,13 +6,16 @@ to GraphQL types reads nothing more.
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
+from strawberry.types.nodes import SelectedField
 
 from provgraph import model
 from provgraph.graph.hops import cursor_of
 from provgraph.model import Direction, EdgeType
 from provgraph.schema.connection import PageInfo
-from provgraph.schema.nodes import NodeType, to_gql
+from provgraph.schema.nodes import STUB_FIELDS, NodeType, stub, to_gql
 
 
 @strawberry.type(description="A node reached by a traversal and its shortest distance.")
@@ -23,6 +26,25 @@ class LineageHop:
     @classmethod
     def from_hop(cls, hop: model.Hop) -> LineageHop:
         return cls(node=to_gql(hop.node), depth=hop.depth)
+
+    @classmethod
+    def from_ref(cls, ref: model.HopRef) -> LineageHop:
+        return cls(node=stub(ref.kind, ref.id), depth=ref.depth)
+
+
+def asks_ids_only(info: Any) -> bool:
+    """Whether a list of hops is asked for nothing of its nodes but ``STUB_FIELDS``
+    (plain fields, no fragments or directives): then it can be answered without
+    reading the nodes."""
+    (hops,) = info.selected_fields
+    for selection in hops.selections:
+        if not isinstance(selection, SelectedField) or selection.directives:
+            return False
+        if selection.name == "node" and not all(
+                isinstance(s, SelectedField) and not s.directives and s.name in STUB_FIELDS
+                for s in selection.selections):
+            return False
+    return True
 
 
 @strawberry.type(description="One hop of a traversal page: the node, its shortest depth, and the cursor after it.")

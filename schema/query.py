@@ -20,7 +20,7 @@ from provgraph.schema.fields import field
 from provgraph.schema.integrity import IntegrityReport, integrity_report
 from provgraph.schema.lifecycle import Deployment, ModelEvent, ModelSettings, deployments_of, event_connection
 from provgraph.graph.hops import DEFAULT_PAGE as HOP_PAGE
-from provgraph.schema.lineage import HopConnection, LineageGraph, LineageHop
+from provgraph.schema.lineage import HopConnection, LineageGraph, LineageHop, asks_ids_only
 from provgraph.schema.model import Model
 from provgraph.schema.nodes import NodeType, to_gql
 from provgraph.schema.run import Run
@@ -39,6 +39,19 @@ async def _listing(
         return connection(Page([], False, None), convert, lambda node: node.id)
     page = await info.context.graph.list_nodes(kind, replace(where, projects=readable), size, after)
     return connection(page, convert, lambda node: node.id)
+
+
+async def _hops(
+    info: Info, id: str, direction: Direction, max_depth: int | None, kinds: list[NodeKind] | None,
+) -> list[LineageHop]:
+    registry = info.context.registry
+    if asks_ids_only(info):
+        refs = await registry.traverse_refs(id, direction, max_depth, kinds)
+        info.context.spend_traversal(len(refs))
+        return [LineageHop.from_ref(r) for r in refs]
+    hops = await registry.traverse(id, direction, max_depth, kinds)
+    info.context.spend_traversal(len(hops))
+    return [LineageHop.from_hop(h) for h in hops]
 
 
 async def _hop_page(
@@ -71,17 +84,13 @@ class Query:
     async def ancestors(
         self, info: Info, id: strawberry.ID, max_depth: int | None = None, kinds: list[NodeKind] | None = None
     ) -> list[LineageHop]:
-        hops = await info.context.registry.traverse(id, Direction.UPSTREAM, max_depth, kinds)
-        info.context.spend_traversal(len(hops))
-        return [LineageHop.from_hop(h) for h in hops]
+        return await _hops(info, id, Direction.UPSTREAM, max_depth, kinds)
 
     @field("Everything derived from the node (its impact), at shortest depths.")
     async def descendants(
         self, info: Info, id: strawberry.ID, max_depth: int | None = None, kinds: list[NodeKind] | None = None
     ) -> list[LineageHop]:
-        hops = await info.context.registry.traverse(id, Direction.DOWNSTREAM, max_depth, kinds)
-        info.context.spend_traversal(len(hops))
-        return [LineageHop.from_hop(h) for h in hops]
+        return await _hops(info, id, Direction.DOWNSTREAM, max_depth, kinds)
 
     @field(
         "`ancestors` a page at a time (`first` 1..10000, default 1000; `after`: a previous page's "

@@ -87,3 +87,19 @@ def test_pages_of_a_scoped_token_stay_within_its_projects(make_client: Any) -> N
     pages = walk(client, "ancestorsConnection", start, 4, "mine")
     assert [hop for page in pages for hop in page] == expected and len(pages) > 1
     assert walk(client, "ancestorsConnection", start, 1000, "admin") == [every]
+
+
+def test_hops_asking_only_ids_and_kinds_match_the_full_answer(client: TestClient) -> None:
+    ids = dag(client, 30)
+    data(client, 'mutation($m: ID!) { recordEvaluation(model: $m, metrics: {acc: 1}) { id } }', {"m": ids[5]})
+    for field, start in (("ancestors", ids[-1]), ("descendants", ids[0])):
+        thin = f"query($id: ID!) {{ {field}(id: $id) {{ depth node {{ __typename id kind }} }} }}"
+        full = f"query($id: ID!) {{ {field}(id: $id) {{ depth node {{ __typename id kind name project }} }} }}"
+        fragment = f"query($id: ID!) {{ {field}(id: $id) {{ depth node {{ id kind ... on Model {{ version }} }} }} }}"
+        answer = data(client, thin, {"id": start})[field]
+        expected = [{"depth": h["depth"], "node": {k: h["node"][k] for k in ("__typename", "id", "kind")}}
+                    for h in data(client, full, {"id": start})[field]]
+        assert answer == expected and len(answer) > 10
+        assert {h["node"]["__typename"] for h in answer} >= {"Model"}
+        versions = data(client, fragment, {"id": start})[field]
+        assert all(h["node"]["version"].startswith("v") for h in versions if h["node"]["kind"] == "MODEL")
