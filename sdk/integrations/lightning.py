@@ -55,12 +55,12 @@ class ProvgraphLogger(Logger):  # type: ignore[misc]  # lightning is untyped to 
     def version(self) -> str:
         return self.run.id
 
-    @rank_zero_only  # type: ignore[untyped-decorator, misc]
+    @rank_zero_only  # type: ignore[untyped-decorator]
     def log_hyperparams(self, params: dict[str, Any] | Namespace, *args: Any, **kwargs: Any) -> None:
         values = vars(params) if isinstance(params, Namespace) else dict(params or {})
         self.recorder.begin("lightning", values)
 
-    @rank_zero_only  # type: ignore[untyped-decorator, misc]
+    @rank_zero_only  # type: ignore[untyped-decorator]
     def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
         self.run  # starts the run when nothing was logged before
         self.recorder.metrics(metrics, step)
@@ -70,12 +70,12 @@ class ProvgraphLogger(Logger):  # type: ignore[misc]  # lightning is untyped to 
         if saved:
             self.recorder.checkpoint(Path(saved), step_of(Path(saved).name), None)
 
-    @rank_zero_only  # type: ignore[untyped-decorator, misc]
+    @rank_zero_only  # type: ignore[untyped-decorator]
     def save(self) -> None:
         if self.recorder.run is not None:
             self.recorder.run.flush()
 
-    @rank_zero_only  # type: ignore[untyped-decorator, misc]
+    @rank_zero_only  # type: ignore[untyped-decorator]
     def finalize(self, status: str) -> None:
         if self.recorder.run is None:
             return
