@@ -60,6 +60,7 @@ class Recorder:
 
     def __init__(self, client: Client | None = None, run: Run | None = None, name: str | None = None,
                  model_name: str | None = None, log_checkpoints: bool = True, **start_options: Any) -> None:
+        self.own_client = client is None and run is None
         self.client = client if client is not None else (run.client if run is not None else Client())
         self.run, self.owned = run, False
         self.name, self.model_name = name, model_name
@@ -94,10 +95,11 @@ class Recorder:
         return model
 
     def end(self, error: BaseException | None = None) -> None:
-        """Finish an owned run: COMPLETED, or FAILED with ``error``."""
-        if self.run is None or not self.owned or self.run.status != "RUNNING":
-            return
-        if error is None:
-            self.run.finish()
-        else:
-            self.run.finish("FAILED", f"{type(error).__name__}: {error}")
+        """Finish an owned run: COMPLETED, or FAILED with ``error``; close an owned client."""
+        if self.run is not None and self.owned and self.run.status == "RUNNING":
+            if error is None:
+                self.run.finish()
+            else:
+                self.run.finish("FAILED", f"{type(error).__name__}: {error}")
+        if self.own_client and self.owned:
+            self.client.close()

@@ -16,8 +16,6 @@ torch = require("torch")
 transformers = require("transformers")
 from provgraph.sdk.integrations.huggingface import ProvgraphCallback  # noqa: E402
 
-pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::FutureWarning")
-
 
 class Tokens(torch.utils.data.Dataset):  # type: ignore[misc]
     """16 sequences of 8 token ids; once ``fail_at`` items were read, reading fails."""
