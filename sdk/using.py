@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
+from provgraph import validate
 from provgraph.sdk import artifacts
 from provgraph.sdk.download import CorruptDownload, DownloadReport
 from provgraph.sdk.files import PathLike
@@ -48,6 +49,8 @@ class LocalArtifact:
 
 def use(client: Client, ref: RefLike, role: str | None, dest: PathLike | None, run: Run | None) -> LocalArtifact:
     """Fetch and verify ``ref``'s files into ``dest``, then record that ``run`` used it."""
+    if role is not None:
+        validate.name(role, "input role")  # before any byte moves
     found = client.get(ref)
     files = _files_of(client, found)
     folder = Path(dest) if dest is not None else client.settings.cache_dir / "artifacts" / found.id

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from provgraph.digest import Digest
-from provgraph.errors import NotFound
+from provgraph.errors import BadInput, NotFound
 from provgraph.sdk import Client, LocalArtifact
 from provgraph.sdk.download import PARTIAL, CorruptDownload
 
@@ -135,3 +135,23 @@ def test_explicit_parents_replace_the_models_used(client: Client, tmp_path: Path
     assert student is not None
     graph = client.lineage(student, "up", max_depth=1)
     assert {e.type for e in graph.edges if e.source == student.id} == {"GENERATED_BY", "HAS_FILE"}
+
+
+def test_a_bad_role_is_refused_before_anything_moves(client: Client, service: Service, tmp_path: Path) -> None:
+    _dataset(client, tmp_path)
+    with client.start_run("train", capture=False) as run:
+        with pytest.raises(BadInput) as refused:
+            run.use("replays:v1", "train set", dest=tmp_path / "data")
+    assert refused.value.message == (
+        "invalid input role 'train set': use 1-200 letters, digits, '_', '.', '-' (no ':', '@' or '/', "
+        "which refs use), starting with a letter, digit or '_'")
+    assert inputs_of(service, run.id) == [] and not (tmp_path / "data").exists()
+
+
+def test_a_bare_blob_is_one_file_named_by_its_digest(client: Client, service: Service, tmp_path: Path) -> None:
+    digest = client.upload_bytes(b"tokenizer table", "vocab")
+    with client.start_run("train", capture=False) as run:
+        local = run.use(f"sha256:{digest}", "vocab", dest=tmp_path / "blob")
+    assert local.files == {digest: tmp_path / "blob" / digest}
+    assert (local / digest).read_bytes() == b"tokenizer table"
+    assert inputs_of(service, run.id) == [("vocab", f"sha256:{digest}")]
