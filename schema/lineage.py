@@ -9,7 +9,9 @@ from __future__ import annotations
 import strawberry
 
 from provgraph import model
+from provgraph.graph.hops import cursor_of
 from provgraph.model import Direction, EdgeType
+from provgraph.schema.connection import PageInfo
 from provgraph.schema.nodes import NodeType, to_gql
 
 
@@ -21,6 +23,25 @@ class LineageHop:
     @classmethod
     def from_hop(cls, hop: model.Hop) -> LineageHop:
         return cls(node=to_gql(hop.node), depth=hop.depth)
+
+
+@strawberry.type(description="One hop of a traversal page: the node, its shortest depth, and the cursor after it.")
+class HopEdge:
+    cursor: str
+    depth: int
+    node: NodeType
+
+
+@strawberry.type(description="A page of a traversal's hops, by depth then id; pass `pageInfo.endCursor` as `after`.")
+class HopConnection:
+    edges: list[HopEdge]
+    page_info: PageInfo
+
+    @classmethod
+    def from_page(cls, page: model.Page[model.Hop]) -> HopConnection:
+        edges = [HopEdge(cursor=cursor_of(model.HopRef(h.node.id, h.node.kind, h.depth)), depth=h.depth,
+                         node=to_gql(h.node)) for h in page.items]
+        return cls(edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor))
 
 
 @strawberry.type(name="Edge", description="An edge, from the derived thing to its origin.")

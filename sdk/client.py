@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from provgraph.errors import BadInput
 from provgraph.ids import is_ulid, new_id
@@ -244,6 +244,24 @@ class Client:
     def descendants(self, ref: RefLike, max_depth: int | None = None, kinds: Sequence[str] | None = None) -> list[Hop]:
         """Everything derived from ``ref`` (its impact), at shortest depths."""
         return self._hops("descendants", ref, max_depth, kinds)
+
+    def walk(self, ref: RefLike, direction: str = "upstream", max_depth: int | None = None,
+             kinds: Sequence[str] | None = None, page: int = 1000) -> Iterator[Hop]:
+        """Ancestors (``up``) or descendants (``down``) of ``ref``, streamed ``page`` hops per
+        request (by depth, then id): for answers too large to hold at once."""
+        fields = {"UPSTREAM": "ancestorsConnection", "DOWNSTREAM": "descendantsConnection"}
+        field = fields.get(DIRECTIONS.get(direction.lower(), direction.upper()), "")
+        if not field:
+            raise BadInput(f"walk goes 'up' or 'down', not {direction!r}")
+        variables = {"id": self.ref(ref), "maxDepth": max_depth, "kinds": [k.upper() for k in kinds] if kinds else None,
+                     "first": page, "after": None}
+        while True:
+            found = self.read(queries.HOP_PAGE % field, variables, f"{field} of {self.ref(ref)!r}")["page"]
+            for edge in found["edges"]:
+                yield Hop(artifact(edge["node"]), edge["depth"])
+            if not found["pageInfo"]["hasNextPage"]:
+                return
+            variables["after"] = found["pageInfo"]["endCursor"]
 
     def _hops(self, field: str, ref: RefLike, max_depth: int | None, kinds: Sequence[str] | None) -> list[Hop]:
         variables = {"id": self.ref(ref), "maxDepth": max_depth, "kinds": [k.upper() for k in kinds] if kinds else None}

@@ -34,6 +34,9 @@ ARTIFACT = "query($ref: String!) { node: artifact(ref: $ref) { ...N } }" + NODE_
 BLOB = "query($digest: String!) { node: blob(digest: $digest) { ...N } }" + NODE_FIELDS
 TRAVERSE = """query($id: ID!, $maxDepth: Int, $kinds: [NodeKind!]) {
   hops: %s(id: $id, maxDepth: $maxDepth, kinds: $kinds) { depth node { ...N } } }""" + NODE_FIELDS
+HOP_PAGE = """query($id: ID!, $maxDepth: Int, $kinds: [NodeKind!], $first: Int, $after: String) {
+  page: %s(id: $id, maxDepth: $maxDepth, kinds: $kinds, first: $first, after: $after) {
+    edges { depth node { ...N } } pageInfo { hasNextPage endCursor } } }""" + NODE_FIELDS
 LINEAGE = """query($id: ID!, $direction: Direction, $maxDepth: Int) {
   graph: lineage(id: $id, direction: $direction, maxDepth: $maxDepth) {
     direction nodes { ...N } edges { source target type role } } }""" + NODE_FIELDS
