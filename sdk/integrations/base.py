@@ -82,6 +82,8 @@ class Recorder:
         found = numbers(values)
         if self.run is not None and found:
             self.run.log_metrics(found, step)
+            if self.run.status != "RUNNING":  # logged after the end (evaluate() after train()): send now
+                self.run.flush()
 
     def checkpoint(self, path: Path, step: int | None, metrics: Mapping[str, Any] | None = None) -> Model | None:
         """Register the checkpoint at ``path`` (file or folder) as the next model version."""
@@ -95,11 +97,15 @@ class Recorder:
         return model
 
     def end(self, error: BaseException | None = None) -> None:
-        """Finish an owned run: COMPLETED, or FAILED with ``error``; close an owned client."""
+        """Finish an owned run: COMPLETED, or FAILED with ``error``. The client stays open:
+        frameworks log after the end (an evaluation after training)."""
         if self.run is not None and self.owned and self.run.status == "RUNNING":
             if error is None:
                 self.run.finish()
             else:
                 self.run.finish("FAILED", f"{type(error).__name__}: {error}")
-        if self.own_client and self.owned:
+
+    def close(self) -> None:
+        """Close the client this recorder made (none when one was given)."""
+        if self.own_client:
             self.client.close()

@@ -39,6 +39,10 @@ class ProvgraphCallback(TrainerCallback):  # type: ignore[misc]  # transformers 
                  model_name: str | None = None, log_checkpoints: bool = True, **start_options: Any) -> None:
         self.recorder = Recorder(client, run, name, model_name, log_checkpoints, **start_options)
 
+    def close(self) -> None:
+        """Close the client this callback made for itself (when given none)."""
+        self.recorder.close()
+
     @property
     def run(self) -> Run | None:
         return self.recorder.run

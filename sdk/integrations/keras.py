@@ -38,6 +38,10 @@ class ProvgraphCallback(keras.callbacks.Callback):  # type: ignore[misc]  # kera
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
         self._batches = 0
 
+    def close(self) -> None:
+        """Close the client this callback made for itself (when given none)."""
+        self.recorder.close()
+
     @property
     def run(self) -> Run | None:
         return self.recorder.run

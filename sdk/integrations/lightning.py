@@ -39,6 +39,10 @@ class ProvgraphLogger(Logger):  # type: ignore[misc]  # lightning is untyped to 
         super().__init__()
         self.recorder = Recorder(client, run, name, model_name, log_checkpoints, **start_options)
 
+    def close(self) -> None:
+        """Close the client this logger made for itself (when given none)."""
+        self.recorder.close()
+
     @property
     def run(self) -> Run:
         return self.recorder.begin("lightning")

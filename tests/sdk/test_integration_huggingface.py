@@ -69,6 +69,9 @@ def test_report_to_provgraph_records_the_training(client: Client, service: Servi
     local = client.use(second, dest=tmp_path / "pulled")
     assert (local / "checkpoint/model.safetensors").read_bytes() == (
         tmp_path / "out" / "checkpoint-4" / "model.safetensors").read_bytes()
+    trainer.evaluate(Tokens())  # after the end: still recorded, at the last step
+    assert [p.step for p in client.metric_history(run.id, "eval_loss")] == [4]
+    callback.close()
 
 
 def test_an_exception_fails_the_run_the_script_opened(client: Client, service: Service, tmp_path: Path) -> None:
