@@ -19,6 +19,7 @@ from provgraph.sdk.progress import BarFactory, terminal_bar
 from provgraph.sdk.refs import RefLike, ref_of
 from provgraph.sdk.run import Inputs, Run, current_run
 from provgraph.sdk.settings import ClientSettings
+from provgraph.sdk.system import check_interval
 from provgraph.sdk.transport import Transport
 from provgraph.sdk.types import (
     Artifact,
@@ -192,6 +193,8 @@ class Client:
         are added to it. ``system_metrics=N`` samples CPU, memory and GPUs every N
         seconds into ``system/*`` metrics. On a non-zero distributed rank (``RANK``,
         ``SLURM_PROCID``, …) the run records nothing unless ``PROVGRAPH_ALL_RANKS=1``."""
+        if system_metrics is not None:
+            check_interval(system_metrics)  # before the run starts
         if resume is not None:
             run = Run.resume(self, ref_of(resume), name, inputs, params, flush_every, flush_seconds)
         elif name is None:

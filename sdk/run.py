@@ -20,13 +20,14 @@ import time
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence, Union
 
+from provgraph import validate
 from provgraph.errors import BadInput, Conflict, ProvgraphError
 from provgraph.ids import new_id
 from provgraph.sdk import queries
 from provgraph.sdk.files import PathLike
 from provgraph.sdk.provenance import capture
 from provgraph.sdk.refs import RefLike, ref_of
-from provgraph.sdk.system import SystemSampler
+from provgraph.sdk.system import SystemSampler, check_interval
 from provgraph.sdk.types import Artifact, Model, RunRecord
 
 if TYPE_CHECKING:
@@ -138,10 +139,14 @@ class Run:
             raise BadInput(f"cannot resume run {found.id}: it is named {found.name!r}, not {name!r}")
         if found.status != "RUNNING":
             raise Conflict(f"cannot resume run {found.id}: it already finished as {found.status}; start a new run")
+        refs = input_refs(inputs)
+        for ref in refs:
+            if ref["role"] is not None:
+                validate.name(ref["role"], "input role")  # before anything is written
         run = cls(client, found.id, found.name, found.project, flush_every, flush_seconds)
         for entry in client.metric_summary(found.id):
             run.metrics.last[entry["key"]] = (int(entry["lastStep"]), float(entry["last"]))
-        for ref in input_refs(inputs):
+        for ref in refs:
             run.record_use(client.get(ref["id"]), ref["role"])
         if params:
             run.log_params(params)
@@ -234,9 +239,9 @@ class Run:
 
     def sample_system(self, every_s: float = 10.0) -> SystemSampler:
         """Log CPU, memory and (through NVML, when present) GPU use as ``system/*`` metrics
-        every ``every_s`` seconds until the run finishes; never raises."""
+        every ``every_s`` seconds until the run finishes; sampling never raises."""
         if self.sampler is None:
-            self.sampler = SystemSampler(self, every_s)
+            self.sampler = SystemSampler(self, check_interval(every_s))
             if self.recording:
                 self.sampler.start()
         return self.sampler

@@ -19,11 +19,20 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
+from provgraph.errors import BadInput
+
 if TYPE_CHECKING:
     from provgraph.sdk.run import Run
 
 logger = logging.getLogger("provgraph.sdk")
 GB = 2**30
+
+
+def check_interval(every_s: float) -> float:
+    """``every_s`` when it is a number of seconds above 0 (``BadInput`` otherwise)."""
+    if isinstance(every_s, bool) or not isinstance(every_s, (int, float)) or not every_s > 0:
+        raise BadInput(f"system metrics every {every_s!r} s: give a number of seconds above 0")
+    return every_s
 
 
 def load_nvml() -> Any | None:
@@ -78,7 +87,7 @@ class SystemSampler:
 
     def __init__(self, run: Run, every_s: float = 10.0, *, nvml: Any | None = None,
                  psutil: Any | None = None) -> None:
-        self.run, self.every_s = run, max(0.1, every_s)
+        self.run, self.every_s = run, every_s
         self.nvml = load_nvml() if nvml is None else nvml
         self.psutil = load_psutil() if psutil is None else psutil
         self.samples = 0

@@ -65,6 +65,15 @@ def test_resume_names_a_run_of_that_name(client: Client, tmp_path: Path) -> None
     run.finish()
 
 
+def test_a_bad_input_role_on_resume_writes_nothing(client: Client, service: Service) -> None:
+    run = client.start_run("train", capture=False)
+    client.register_dataset("extra", files=[__file__])
+    with pytest.raises(BadInput, match="invalid input role 'val set'"):
+        client.start_run(resume=run.id, inputs={"val set": "extra:v1"}, params={"resumed": True})
+    assert (run_of(service, run.id)["inputs"], run_of(service, run.id)["params"]) == ([], {})
+    run.finish()
+
+
 def test_a_run_needs_a_name_or_a_run_to_resume(client: Client) -> None:
     with pytest.raises(BadInput) as refused:
         client.start_run()

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from provgraph.errors import BadInput
 from provgraph.ids import new_id
 from provgraph.sdk import Client, Run, SystemSampler
 from provgraph.sdk.system import load_nvml
@@ -121,3 +122,11 @@ def test_a_broken_psutil_is_dropped_too(client: Client) -> None:
         sampler = SystemSampler(run, 60, nvml=FakeNVML(), psutil=Broken())
         values = sampler.sample_once()
     assert sampler.psutil is None and set(values) == {k for k in values if k.startswith("system/gpu")}
+
+
+@pytest.mark.parametrize("every", [0, -5, float("nan"), "10"])
+def test_a_bad_interval_is_refused_before_the_run_starts(client: Client, every: Any) -> None:
+    with pytest.raises(BadInput) as refused:
+        client.start_run("train", capture=False, system_metrics=every)
+    assert refused.value.message == f"system metrics every {every!r} s: give a number of seconds above 0"
+    assert client.runs(project=client.project) == []

@@ -95,10 +95,13 @@ def test_bytes_that_fail_verification_are_refused_and_nothing_is_recorded(
     assert not (out / "shards" / "000.bin").exists() and not list(out.rglob(f"*{PARTIAL}"))
 
 
-def test_an_unknown_ref_is_not_found_and_nothing_is_recorded(client: Client, service: Service) -> None:
+def test_an_unknown_ref_is_not_found_and_nothing_is_recorded(
+        client: Client, service: Service, project: str) -> None:
     with client.start_run("train", capture=False) as run:
-        with pytest.raises(NotFound, match="nope:v1"):
+        with pytest.raises(NotFound) as missing:
             run.use("nope:v1", "train")
+    assert missing.value.message == (
+        f"look up '{project}/nope:v1': no dataset or model matches ref '{project}/nope:v1'")
     assert inputs_of(service, run.id) == []
 
 
