@@ -29,14 +29,16 @@ def run_of(service: Service, run_id: str) -> dict[str, object]:
     return node
 
 
-def checkpoint_chain(client: Client, name: str, count: int, run_id: str) -> list[Artifact]:
+def checkpoint_chain(client: Client, name: str, count: int, run_id: str, first_parents: tuple[str, ...] = ()
+                     ) -> list[Artifact]:
     """Versions 1..count of model ``name``, each GENERATED_BY the run and DERIVED_FROM the
-    one before; and no version after them."""
+    one before (the first from ``first_parents``); and no version after them."""
     models = [client.get(f"{name}:v{i}") for i in range(1, count + 1)]
     for i, model in enumerate(models):
         graph = client.lineage(model, "up", max_depth=1)
         edges = {(e.type, e.target) for e in graph.edges if e.source == model.id and e.type != "HAS_FILE"}
-        assert edges == {("GENERATED_BY", run_id)} | ({("DERIVED_FROM", models[i - 1].id)} if i else set())
+        parents = [models[i - 1].id] if i else first_parents
+        assert edges == {("GENERATED_BY", run_id)} | {("DERIVED_FROM", parent) for parent in parents}
     with pytest.raises(NotFound):
         client.get(f"{name}:v{count + 1}")
     return models

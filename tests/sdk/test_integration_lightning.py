@@ -64,6 +64,18 @@ def test_the_logger_records_the_fit(client: Client, service: Service, tmp_path: 
     assert [f.path for f in client.files(second)] == ["epoch=1-step=8.ckpt"]
 
 
+def test_the_first_checkpoint_derives_from_the_models_the_run_used(
+        client: Client, service: Service, tmp_path: Path) -> None:
+    (tmp_path / "base.ckpt").write_bytes(b"pretrained weights")
+    base = client.register_model("base", {"checkpoint": tmp_path / "base.ckpt"})
+    with client.start_run("finetune", capture=False) as run:
+        run.use("base:v1", role="base_model")
+        _fit(tmp_path, ProvgraphLogger(run=run, model_name="tuned"), Tiny())
+        assert run.status == "RUNNING"  # the script's own run: its with block finishes it
+    assert run_of(service, run.id)["status"] == "COMPLETED"
+    checkpoint_chain(client, "tuned", 2, run.id, first_parents=(base.id,))
+
+
 def test_an_exception_in_fit_fails_the_run(client: Client, service: Service, tmp_path: Path) -> None:
     logger = ProvgraphLogger(client, name="tiny-linear", capture=False)
     with pytest.raises(RuntimeError, match="loss is NaN"):
