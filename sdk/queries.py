@@ -58,3 +58,5 @@ HISTORY = """query($id: ID!, $key: String!, $after: String) { node(id: $id) { ..
     points { key value step timestamp } pageInfo { hasNextPage endCursor } } } } }"""
 SUMMARY = """query($id: ID!) { node(id: $id) { ... on Run {
   metricSummary { key count last lastStep min minStep max maxStep } } } }"""
+LINK = """mutation($source: ID!, $target: ID!, $type: EdgeType!, $role: String) {
+  link(source: $source, target: $target, type: $type, role: $role) { source } }"""
