@@ -17,6 +17,8 @@ from provgraph.model import Direction, EdgeType
 from provgraph.schema.connection import PageInfo
 from provgraph.schema.nodes import STUB_FIELDS, NodeType, stub, to_gql
 
+_new = object.__new__
+
 
 @strawberry.type(description="A node reached by a traversal and its shortest distance.")
 class LineageHop:
@@ -32,15 +34,15 @@ class LineageHop:
         return cls(node=stub(ref.kind, ref.id), depth=ref.depth)
 
 
-def asks_ids_only(info: Any) -> bool:
-    """Whether a list of hops is asked for nothing of its nodes but ``STUB_FIELDS``
-    (plain fields, no fragments or directives): then it can be answered without
-    reading the nodes."""
-    (hops,) = info.selected_fields
-    for selection in hops.selections:
+def asks_ids_only(info: Any, nodes: str = "node") -> bool:
+    """Whether the answer is asked for nothing of its nodes (field ``nodes``) but
+    ``STUB_FIELDS`` (plain fields, no fragments or directives): then it can be answered
+    without reading or converting the nodes."""
+    (answer,) = info.selected_fields
+    for selection in answer.selections:
         if not isinstance(selection, SelectedField) or selection.directives:
             return False
-        if selection.name == "node" and not all(
+        if selection.name == nodes and not all(
                 isinstance(s, SelectedField) and not s.directives and s.name in STUB_FIELDS
                 for s in selection.selections):
             return False
@@ -75,12 +77,11 @@ class GraphEdge:
 
     @classmethod
     def from_edge(cls, edge: model.Edge) -> GraphEdge:
-        return cls(
-            source=strawberry.ID(edge.source),
-            target=strawberry.ID(edge.target),
-            type=edge.type,
-            role=edge.role,
-        )
+        # Lineage answers hold ~100,000 edges: fill the instance's __dict__ directly
+        # rather than through the dataclass __init__ (the same fields, a third the time).
+        obj = _new(cls)
+        obj.__dict__ = {"source": edge.source, "target": edge.target, "type": edge.type, "role": edge.role}
+        return obj
 
 
 @strawberry.type(
@@ -97,9 +98,11 @@ class LineageGraph:
     )
 
     @classmethod
-    def from_subgraph(cls, graph: model.Subgraph) -> LineageGraph:
+    def from_subgraph(cls, graph: model.Subgraph, stubs: bool = False) -> LineageGraph:
+        """``stubs``: the nodes as ids and kinds only (``stub``), for a selection of
+        ``nodes`` that asks for nothing more."""
         return cls(
-            nodes=[to_gql(n) for n in graph.nodes],
+            nodes=[stub(n.kind, n.id) for n in graph.nodes] if stubs else [to_gql(n) for n in graph.nodes],
             edges=[GraphEdge.from_edge(e) for e in graph.edges],
             direction=graph.direction,
         )

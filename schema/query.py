@@ -122,7 +122,7 @@ class Query:
     ) -> LineageGraph:
         graph = await info.context.registry.lineage(id, direction or Direction.UPSTREAM, max_depth)
         info.context.spend_traversal(len(graph.nodes))
-        return LineageGraph.from_subgraph(graph)
+        return LineageGraph.from_subgraph(graph, stubs=asks_ids_only(info, "nodes"))
 
     @field(
         "A shortest path from source to target, or null: UPSTREAM when target is an ancestor, DOWNSTREAM "
