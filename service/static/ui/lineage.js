@@ -269,7 +269,7 @@ export async function renderLineage(section, rootId, options = {}) {
     snapshot: () => ({
       root: state.rootId,
       nodes: cy.nodes().map((n) => ({ id: n.id(), label: n.data("label"), kind: n.data("kind"), integrity: n.data("integrity"),
-        visible: n.visible(), frontier: n.hasClass("frontier"), path: n.hasClass("path"),
+        visible: n.style("display") !== "none", frontier: n.hasClass("frontier"), path: n.hasClass("path"),
         color: n.style("background-color"), border: n.style("border-color") })),
       edges: cy.edges().map((e) => ({ source: e.data("source"), target: e.data("target"), type: e.data("type"), path: e.hasClass("path") })),
     }),
