@@ -5,13 +5,15 @@ both, the model it generated (deployed to production, a second version derived f
 and an evaluation; the run logs a loss curve. ``corrupt`` (project ``rot``): a dataset
 whose one file is bit-rotten on disk and caught by ``verifyArtifact``, with a run, a model
 and an evaluation downstream of it. ``fillers`` (project ``bulk``): models enough for a
-second page of the model listing.
+second page of the model listing; ``fan`` (project ``wide``): a dataset with a missing
+file and runs enough that its downstream column is wider than the graph draws at once.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,6 +24,7 @@ TOKEN = "ui-suite-token-0123456789"
 RAW = b"raw replay rows\n" * 512
 CKPT = b"checkpoint bytes " * 1024
 ROTTEN = b"rows that will rot " * 512
+SWEEP = b"sweep inputs that will vanish " * 64
 
 
 def sha(content: bytes) -> str:
@@ -112,10 +115,29 @@ def fillers(seed: Seeder, count: int) -> list[str]:
     return [seed.model(f"filler-{i}", "bulk", None, []) for i in range(count)]
 
 
+def fan(seed: Seeder, count: int) -> str:
+    """A dataset (project ``wide``) whose one file's bytes are gone, caught as MISSING, and
+    ``count`` runs (left RUNNING) that used it; returns the dataset's id."""
+    seed.put(SWEEP)
+    dataset = seed.dataset("sweep-data", "wide", [file("sweep.bin", SWEEP)])
+    stored_path(seed, SWEEP).unlink()
+    assert seed.do('mutation($r: String!) { verifyArtifact(ref: $r) { ok } }', r=dataset) == {"ok": False}
+    for i in range(count):
+        seed.do('mutation($n: String!, $d: ID!) { startRun(name: $n, project: "wide", inputs: [{id: $d}]) { id } }',
+                n=f"sweep-{i:03d}", d=dataset)
+    return dataset
+
+
+def stored_path(seed: Seeder, content: bytes) -> Path:
+    """Where the service's local blob store keeps ``content``."""
+    digest = sha(content)
+    return seed.service.data / "blobs" / "sha256" / digest[:2] / digest[2:4] / digest
+
+
 def corrupt(seed: Seeder) -> Corrupt:
     seed.put(ROTTEN)
     digest = sha(ROTTEN)
-    path = seed.service.data / "blobs" / "sha256" / digest[:2] / digest[2:4] / digest
+    path = stored_path(seed, ROTTEN)
     dataset = seed.dataset("rotten-rows", "rot", [file("rows.jsonl", ROTTEN)])
     run = seed.run("train-rot", "rot", [{"id": dataset, "role": "train"}])
     model = seed.model("rotten", "rot", run, [])

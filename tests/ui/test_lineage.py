@@ -7,7 +7,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .conftest import Seeded, UI
+from .conftest import FAN, Seeded, UI
 from .seed import CKPT, sha
 
 KIND_COLORS = {"DATASET": "rgb(31,119,180)", "RUN": "rgb(140,86,75)", "MODEL": "rgb(44,160,44)",
@@ -159,3 +159,35 @@ def test_the_graph_exports_as_png_svg_and_mermaid(ui: UI, seeded: Seeded, tmp_pa
     assert labels == {"Model rotten:v1", "Run train-rot", "Dataset rotten-rows:v1", f"Blob sha256:{c.blob[7:19]}"}
     assert "  classDef bad fill:#d62728,color:#fff" in mermaid
     assert any(l.startswith("  class ") and l.endswith(" bad") for l in mermaid)
+
+
+def test_past_the_budget_further_columns_fold_into_one_node_that_a_click_unfolds(ui: UI, seeded: Seeded) -> None:
+    d = seeded.diamond
+    ui.node(d.model, direction="UPSTREAM", depth=10, budget=3)
+    ckpt = f"sha256:{sha(CKPT)}"
+    shown = nodes(ui)
+    group = "group:beyond:upstream"
+    assert set(shown) == {d.model, d.train, ckpt, group}
+    assert shown[group]["label"] == "+4 more upstream from depth 2" and shown[group]["count"] == 4
+    assert edges(ui) == {(d.model, "GENERATED_BY", d.train), (d.model, "HAS_FILE", ckpt), (d.train, "USED", group)}
+    assert ui.page.inner_text("#graph-info") == '7 nodes, 9 edges (4 folded into "+N more" nodes)'
+    click_node(ui, group)
+    ui.page.wait_for_function("() => window.provgraph.snapshot().nodes.length === 7")
+    assert set(nodes(ui)) == {d.model, d.train, ckpt, d.left, d.right, d.raw, d.blob}
+    assert len(edges(ui)) == 9 and ui.page.inner_text("#graph-info") == "7 nodes, 9 edges"
+
+
+def test_a_wide_column_shows_its_first_nodes_and_folds_the_rest_keeping_red_visible(ui: UI, seeded: Seeded) -> None:
+    ui.node(seeded.fan, direction="DOWNSTREAM", depth=1)
+    shown = nodes(ui)
+    runs = [n for n in shown.values() if n["kind"] == "RUN"]
+    group = shown["group:column:1"]
+    assert len(shown) == 52 and len(runs) == 50 and group["count"] == FAN - 50
+    assert [n["label"] for n in runs] == [f"sweep-{i:03d}" for i in range(50)]  # by kind, then label
+    assert group["label"] == f"+{FAN - 50} more at depth 1" and group["integrity"] == "affected" and group["border"] == RED
+    assert all(n["integrity"] == "affected" and n["border"] == RED for n in runs)
+    assert ui.page.inner_text("#graph-info") == (
+        f'{FAN + 1} nodes, {FAN} edges ({FAN - 50} folded into "+N more" nodes) — {FAN + 1} corrupt, missing or affected')
+    click_node(ui, "group:column:1")
+    ui.page.wait_for_function(f"() => window.provgraph.snapshot().nodes.length === {FAN + 1}")
+    assert "group:column:1" not in nodes(ui) and len(edges(ui)) == FAN

@@ -1,18 +1,27 @@
 // The interactive lineage graph of one node (Cytoscape.js): up, down or both ways to a
 // chosen depth, nodes coloured by kind and integrity, a click on a dashed (frontier)
 // node fetches its neighbours, shift-click highlights the path to a node, export as
-// PNG, SVG or Mermaid. Graphs past LARGE nodes get a linear-time layered layout and
-// lighter drawing, so 10k nodes stay responsive; smaller ones get dagre.
+// PNG, SVG or Mermaid.
+//
+// Large graphs stay responsive by drawing at most about `budget` nodes (default BUDGET),
+// nearest columns first: what lies beyond collapses into one "+N more" node per side,
+// and a column wider than WIDE shows its first WIDE_SHOW nodes and a "+N more" node. A
+// click on one draws REVEAL more. Past LARGE drawn nodes the layout is a linear-time
+// layered one computed before Cytoscape sees the graph; below, dagre.
 
 import cytoscape from "./vendor/cytoscape.esm.min.mjs";
 import dagre from "./vendor/cytoscape-dagre.min.mjs";
-import { GRAPH_NODE, gql, integrityOf, labelOf } from "./api.js";
+import { AFFECTED, GRAPH_NODE, gql, integrityOf, labelOf } from "./api.js";
 import { download, h, nodeHref } from "./dom.js";
 import { toMermaid, toSvg } from "./export.js";
 
 cytoscape.use(dagre);
 
 const LARGE = 400;
+const BUDGET = 1000;
+const WIDE = 100;
+const WIDE_SHOW = 50;
+const REVEAL = 1000;
 const KIND_COLORS = { DATASET: "#1f77b4", RUN: "#8c564b", MODEL: "#2ca02c", EVALUATION: "#ff7f0e", BLOB: "#7f7f7f" };
 const BAD = "#d62728";
 const PATH = "#ffbf00";
@@ -24,15 +33,16 @@ query($source: ID!, $target: ID!) { path(source: $source, target: $target) { nod
 
 const STYLE = [
   { selector: "node", style: {
-    "background-color": (n) => (n.data("integrity") === "bad" ? BAD : KIND_COLORS[n.data("kind")] || "#999"),
-    label: "data(label)", "font-size": 10, "text-valign": "bottom", "text-margin-y": 3, "min-zoomed-font-size": 7,
-    width: 22, height: 22, "border-width": 2, "border-color": "#fff" } },
+    "background-color": "data(color)", label: "data(label)", "font-size": 10, "text-valign": "bottom", "text-margin-y": 3,
+    "min-zoomed-font-size": 7, width: 22, height: 22, "border-width": 2, "border-color": "#fff" } },
   { selector: 'node[kind = "DATASET"]', style: { shape: "round-rectangle" } },
   { selector: 'node[kind = "RUN"]', style: { shape: "diamond" } },
   { selector: 'node[kind = "EVALUATION"]', style: { shape: "hexagon" } },
   { selector: 'node[kind = "BLOB"]', style: { width: 14, height: 14 } },
-  { selector: 'node[integrity = "affected"]', style: { "border-color": BAD, "border-width": 4, color: BAD } },
-  { selector: 'node[integrity = "bad"]', style: { "border-color": BAD, "border-width": 4, color: BAD } },
+  { selector: 'node[integrity = "affected"], node[integrity = "bad"]', style: { "border-color": BAD, "border-width": 4, color: BAD } },
+  { selector: 'node[kind = "GROUP"]', style: { shape: "round-tag", width: 40, height: 26, "background-color": "#d9d9d9",
+    "border-color": "#777", "border-style": "dotted", "font-style": "italic" } },
+  { selector: 'node[kind = "GROUP"][integrity = "affected"]', style: { "border-color": BAD, "border-width": 4, "border-style": "solid" } },
   { selector: "node.root", style: { width: 32, height: 32, "font-weight": "bold" } },
   { selector: "node.frontier", style: { "border-style": "dashed", "border-color": "#333", "border-width": 2 } },
   { selector: 'node.frontier[integrity = "affected"]', style: { "border-color": BAD, "border-width": 4 } },
@@ -44,62 +54,63 @@ const STYLE = [
   { selector: "edge.path", style: { width: 5, "line-color": PATH, "target-arrow-color": PATH, "z-index": 10 } },
   { selector: ".hidden", style: { display: "none" } },
 ];
+// Measuring 10k labels is most of the cost of a large graph: only the root, the selection
+// and a highlighted path carry theirs (each node's shows in the side panel on a click).
 const LARGE_STYLE = [
+  { selector: "node", style: { label: "" } },
+  { selector: 'node.root, node:selected, node.path, node[kind = "GROUP"]', style: { label: "data(label)" } },
   { selector: "edge", style: { "curve-style": "haystack", "target-arrow-shape": "none", label: "", width: 1 } },
   { selector: "edge.path", style: { "curve-style": "straight", "target-arrow-shape": "triangle", width: 5 } },
 ];
 
 const edgeId = (e) => `${e.source}|${e.type}|${e.role ?? ""}|${e.target}`;
 
-function nodeData(n) {
-  return { id: n.id, kind: n.kind, label: labelOf(n), name: n.name, project: n.project,
-    integrity: integrityOf(n), status: n.blobStatus || n.integrity?.status || null };
-}
-
-// Hops from the root in the undirected graph, and a column: origins to the left
-// (along an edge: -1), derived things to the right (against one: +1).
-function layers(cy, rootId) {
+// Hops from the root in the undirected graph, and a column: origins to the left (along
+// an edge: -1), derived things to the right (against one: +1). Plain maps, linear time.
+function layers(nodeIds, edges, rootId) {
+  const adjacent = new Map(nodeIds.map((id) => [id, []]));
+  for (const e of edges) {
+    adjacent.get(e.source)?.push([e.target, -1]);
+    adjacent.get(e.target)?.push([e.source, 1]);
+  }
   const dist = new Map([[rootId, 0]]), col = new Map([[rootId, 0]]);
-  let frontier = [cy.getElementById(rootId)];
+  let frontier = [rootId];
   while (frontier.length) {
     const next = [];
-    for (const node of frontier) {
-      const d = dist.get(node.id()), c = col.get(node.id());
-      node.connectedEdges().forEach((edge) => {
-        const up = edge.data("source") === node.id();
-        const other = up ? edge.target() : edge.source();
-        if (dist.has(other.id())) return;
-        dist.set(other.id(), d + 1);
-        col.set(other.id(), c + (up ? -1 : 1));
+    for (const id of frontier) {
+      for (const [other, step] of adjacent.get(id) || []) {
+        if (dist.has(other)) continue;
+        dist.set(other, dist.get(id) + 1);
+        col.set(other, col.get(id) + step);
         next.push(other);
-      });
+      }
     }
     frontier = next;
   }
   return { dist, col };
 }
 
-// Linear time: each column a block of sub-columns of at most ROWS nodes.
-function layeredPositions(cy, col) {
+// Each column a block of sub-columns of at most ROWS nodes, by kind then label.
+function layeredPositions(nodes, col) {
   const ROWS = 60, DX = 90, DY = 36, GAP = 200;
   const groups = new Map();
-  cy.nodes().forEach((n) => {
-    const c = col.get(n.id()) ?? 0;
+  for (const n of nodes) {
+    const c = col.get(n.id) ?? 0;
     if (!groups.has(c)) groups.set(c, []);
     groups.get(c).push(n);
-  });
-  const positions = {};
+  }
+  const positions = new Map();
   let x = 0;
   for (const c of [...groups.keys()].sort((a, b) => a - b)) {
-    const members = groups.get(c).sort((a, b) => a.data("kind").localeCompare(b.data("kind")) || a.data("label").localeCompare(b.data("label")));
+    const members = groups.get(c).sort(byKindLabel);
     const rows = Math.min(ROWS, members.length);
-    members.forEach((n, i) => {
-      positions[n.id()] = { x: x + Math.floor(i / ROWS) * DX, y: ((i % ROWS) - (rows - 1) / 2) * DY };
-    });
+    members.forEach((n, i) => positions.set(n.id, { x: x + Math.floor(i / ROWS) * DX, y: ((i % ROWS) - (rows - 1) / 2) * DY }));
     x += Math.ceil(members.length / ROWS) * DX + GAP;
   }
   return positions;
 }
+
+const byKindLabel = (a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.label < b.label ? -1 : a.label > b.label ? 1 : 0);
 
 const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
 
@@ -127,41 +138,120 @@ export async function renderLineage(section, rootId, options = {}) {
       h("label", {}, "Show depth ≤ ", show, showLabel), h("label", {}, "Path to ", pathTo), pathButton, pathClear, "Export:", ...exports),
     legend, info, h("div", { class: "lineage-wrap" }, container, side));
 
-  const cy = cytoscape({ container, style: STYLE, minZoom: 0.02, maxZoom: 4 });
-  const state = { rootId, fetchedDepth: 3, dist: new Map(), large: false, expanded: new Set(), lastRender: null };
+  // nodes and edges by id as fetched; Cytoscape only draws them
+  const state = { rootId, fetchedDepth: 3, nodes: new Map(), edges: new Map(), dist: new Map(), affected: new Set(),
+    expanded: new Set(), large: false, lastRender: null,
+    budget: Number(options.budget) > 0 ? Number(options.budget) : BUDGET, revealed: new Map(), pinned: new Set(), groups: new Map() };
+  let cy = null;
 
-  function merge(graph, frontierDepth) {
-    const added = [];
-    for (const n of graph.nodes) {
-      if (cy.getElementById(n.id).empty()) added.push({ group: "nodes", data: nodeData(n) });
-    }
-    for (const e of graph.edges) {
-      const id = edgeId(e);
-      if (cy.getElementById(id).empty()) added.push({ group: "edges", data: { id, source: e.source, target: e.target, type: e.type, role: e.role } });
-    }
-    cy.add(added);
-    return added;
+  function nodeData(n) {
+    const integrity = integrityOf(n, state.affected);
+    return { id: n.id, kind: n.kind, label: labelOf(n), name: n.name, project: n.project, integrity,
+      status: n.blobStatus || null, color: integrity === "bad" ? BAD : KIND_COLORS[n.kind] || "#999" };
   }
 
-  function relayout() {
-    const { dist, col } = layers(cy, state.rootId);
-    state.dist = dist;
-    const maxDist = Math.max(0, ...dist.values());
-    show.max = String(maxDist);
-    if (Number(show.value) > maxDist || showLabel.textContent === "all") show.value = String(maxDist);
-    cy.nodes().forEach((n) => n.toggleClass("frontier", !state.expanded.has(n.id()) && dist.get(n.id()) >= state.fetchedDepth));
-    const large = cy.nodes().length > LARGE;
-    if (large !== state.large) {
-      state.large = large;
-      cy.style().fromJson(large ? [...STYLE, ...LARGE_STYLE] : STYLE).update();
+  function remember(graph) {
+    const fresh = { nodes: [], edges: [] };
+    for (const n of graph.nodes) if (!state.nodes.has(n.id)) { state.nodes.set(n.id, n); fresh.nodes.push(n); }
+    for (const e of graph.edges) { const id = edgeId(e); if (!state.edges.has(id)) { state.edges.set(id, e); fresh.edges.push(e); } }
+    return fresh;
+  }
+
+  function frontierOf(id) {
+    return !state.expanded.has(id) && (state.dist.get(id) ?? 0) >= state.fetchedDepth;
+  }
+
+  // Which nodes are drawn; the others fold into group nodes ("+N more"), by column.
+  function fold(nodes, col) {
+    const columns = new Map();
+    for (const n of nodes) {
+      const c = col.get(n.id) ?? 0;
+      if (!columns.has(c)) columns.set(c, []);
+      columns.get(c).push(n);
     }
-    if (large) cy.layout({ name: "preset", positions: layeredPositions(cy, col), fit: true, padding: 40 }).run();
-    else cy.layout({ name: "dagre", rankDir: "RL", nodeSep: 18, rankSep: 70, fit: true, padding: 40, animate: false }).run();
+    const order = [...columns.keys()].sort((a, b) => Math.abs(a) - Math.abs(b) || a - b);
+    const into = new Map(), groups = new Map();
+    const join = (gid, c, n, label) => {
+      if (!groups.has(gid)) groups.set(gid, { id: gid, col: c, members: [], label });
+      groups.get(gid).members.push(n);
+      into.set(n.id, gid);
+    };
+    let used = 0;
+    for (const c of order) {
+      const members = columns.get(c).sort(byKindLabel);
+      const side = c < 0 ? "upstream" : "downstream";
+      if (c !== 0 && used >= state.budget) {
+        for (const n of members) if (!state.pinned.has(n.id)) join(`group:beyond:${side}`, c, n, (k) => `+${k} more ${side} from depth ${Math.abs(c)}`);
+        continue;
+      }
+      const limit = members.length > WIDE ? state.revealed.get(c) ?? WIDE_SHOW : members.length;
+      members.forEach((n, i) => {
+        if (i >= limit && !state.pinned.has(n.id) && n.id !== state.rootId) join(`group:column:${c}`, c, n, (k) => `+${k} more at depth ${Math.abs(c)}`);
+      });
+      used += Math.min(limit, members.length);
+    }
+    return { into, groups };
+  }
+
+  function groupData(g) {
+    const bad = g.members.some((n) => n.integrity === "bad" || n.integrity === "affected");
+    return { id: g.id, kind: "GROUP", label: g.label(g.members.length.toLocaleString("en")), name: "", project: "",
+      integrity: bad ? "affected" : "ok", color: "#d9d9d9", count: g.members.length };
+  }
+
+  // Everything drawn anew: positions computed here for a large graph, dagre otherwise.
+  function draw() {
+    const all = [...state.nodes.values()].map(nodeData), edges = [...state.edges.values()];
+    const { dist, col } = layers(all.map((n) => n.id), edges, state.rootId);
+    const { into, groups } = fold(all, col);
+    state.groups = groups;
+    const nodes = all.filter((n) => !into.has(n.id));
+    for (const g of groups.values()) {
+      nodes.push(groupData(g));
+      col.set(g.id, g.col);
+      dist.set(g.id, Math.abs(g.col));
+    }
+    state.dist = dist;
+    state.large = nodes.length > LARGE;
+    const positions = state.large ? layeredPositions(nodes, col) : null;
+    const elements = nodes.map((data) => ({ group: "nodes", data, position: positions?.get(data.id),
+      classes: [data.id === state.rootId ? "root" : "", data.kind !== "GROUP" && frontierOf(data.id) ? "frontier" : ""].join(" ").trim() }));
+    const drawn = new Set();
+    for (const e of edges) {
+      const source = into.get(e.source) ?? e.source, target = into.get(e.target) ?? e.target;
+      const folded = source !== e.source || target !== e.target;
+      const id = folded ? `${source}|${e.type}|${target}` : edgeId(e);
+      if (source === target || drawn.has(id)) continue;
+      drawn.add(id);
+      elements.push({ group: "edges", data: { id, source, target, type: e.type, role: folded ? null : e.role } });
+    }
+    cy?.destroy();
+    cy = cytoscape({ container, elements, style: state.large ? [...STYLE, ...LARGE_STYLE] : STYLE, minZoom: 0.02, maxZoom: 4,
+      textureOnViewport: state.large, hideEdgesOnViewport: state.large, pixelRatio: state.large ? 1 : "auto",
+      layout: state.large ? { name: "preset", fit: true, padding: 40 }
+        : { name: "dagre", rankDir: "RL", nodeSep: 18, rankSep: 70, fit: true, padding: 40, animate: false } });
+    bind();
+    const maxDist = Math.max(0, ...dist.values());
+    const showAll = showLabel.textContent === "all" || Number(show.value) > maxDist;
+    show.max = String(maxDist);
+    if (showAll) show.value = String(maxDist);
+    applyShow();
+    describe();
+  }
+
+  function reveal(gid) {
+    const group = state.groups.get(gid);
+    if (gid.startsWith("group:beyond:")) state.budget += REVEAL;
+    else state.revealed.set(group.col, (state.revealed.get(group.col) ?? WIDE_SHOW) + REVEAL);
+    draw();
   }
 
   function describe() {
-    const bad = cy.nodes('[integrity = "bad"], [integrity = "affected"]').length;
-    info.textContent = `${cy.nodes().length} nodes, ${cy.edges().length} edges` + (bad ? ` — ${bad} corrupt, missing or affected` : "");
+    const all = [...state.nodes.values()];
+    const bad = all.filter((n) => integrityOf(n, state.affected) !== "ok" && integrityOf(n, state.affected) !== "pending").length;
+    const folded = [...state.groups.values()].reduce((k, g) => k + g.members.length, 0);
+    info.textContent = `${all.length} nodes, ${state.edges.size} edges` + (folded ? ` (${folded} folded into "+N more" nodes)` : "")
+      + (bad ? ` — ${bad} corrupt, missing or affected` : "");
     info.className = bad ? "affected" : "muted";
   }
 
@@ -169,32 +259,30 @@ export async function renderLineage(section, rootId, options = {}) {
     container.dataset.state = "loading";
     const started = performance.now();
     const maxDepth = Number(depth.value) || null;
-    const data = await gql(LINEAGE, { id: rootId, direction: direction.value, maxDepth });
+    const [data, report] = await Promise.all([
+      gql(LINEAGE, { id: rootId, direction: direction.value, maxDepth }), gql(AFFECTED)]);
     const fetched = performance.now();
-    cy.batch(() => {
-      cy.elements().remove();
-      state.expanded.clear();
-      state.fetchedDepth = maxDepth ?? Infinity;
-      merge(data.lineage, maxDepth);
-      state.rootId = data.lineage.nodes.find((n) => n.id === rootId || n.id === `sha256:${rootId}`)?.id ?? rootId;
-      cy.getElementById(state.rootId).addClass("root");
-      relayout();
-    });
+    state.affected = new Set(report.integrityReport.affected.map((n) => n.id));
+    state.nodes.clear(); state.edges.clear(); state.expanded.clear(); state.revealed.clear(); state.pinned.clear();
+    state.fetchedDepth = maxDepth ?? Infinity;
+    remember(data.lineage);
+    state.rootId = data.lineage.nodes.find((n) => n.id === rootId || n.id === `sha256:${rootId}`)?.id ?? rootId;
     showLabel.textContent = "all";
-    describe();
+    draw();
     await nextFrame();
     const done = performance.now();
-    state.lastRender = { nodes: cy.nodes().length, edges: cy.edges().length, fetchMs: fetched - started, renderMs: done - fetched, totalMs: done - started };
+    state.lastRender = { nodes: state.nodes.size, edges: state.edges.size, drawnNodes: cy.nodes().length, drawnEdges: cy.edges().length, fetchMs: fetched - started, renderMs: done - fetched, totalMs: done - started };
     container.dataset.state = "ready";
   }
 
-  async function expand(node) {
+  async function expand(id) {
     container.dataset.state = "loading";
-    const data = await gql(LINEAGE, { id: node.id(), direction: "BOTH", maxDepth: 1 });
-    state.expanded.add(node.id());
-    cy.batch(() => { merge(data.lineage); relayout(); });
-    describe();
-    applyShow();
+    const data = await gql(LINEAGE, { id, direction: "BOTH", maxDepth: 1 });
+    state.expanded.add(id);
+    remember(data.lineage);
+    const selected = cy.$("node:selected").map((n) => n.id());
+    draw();
+    selected.forEach((s) => cy.getElementById(s).select());
     await nextFrame();
     container.dataset.state = "ready";
   }
@@ -212,11 +300,13 @@ export async function renderLineage(section, rootId, options = {}) {
     const data = await gql(PATH_QUERY, { source: from, target });
     cy.elements().removeClass("path");
     if (!data.path) {
-      side.replaceChildren(h("p", { class: "affected", id: "path-result" }, `No derivation path between these two nodes.`));
+      side.replaceChildren(h("p", { class: "affected", id: "path-result" }, "No derivation path between these two nodes."));
       return;
     }
-    const added = merge(data.path);
-    if (added.length) relayout();
+    const fresh = remember(data.path);
+    const hidden = data.path.nodes.filter((n) => cy.getElementById(n.id).empty());
+    for (const n of data.path.nodes) state.pinned.add(n.id);
+    if (fresh.nodes.length || fresh.edges.length || hidden.length) draw();
     cy.batch(() => {
       for (const n of data.path.nodes) cy.getElementById(n.id).addClass("path").removeClass("hidden");
       for (const e of data.path.edges) cy.getElementById(edgeId(e)).addClass("path");
@@ -230,22 +320,29 @@ export async function renderLineage(section, rootId, options = {}) {
     side.replaceChildren(
       h("p", {}, h("strong", {}, d.label)), h("p", { class: "muted" }, `${d.kind} in ${d.project}`),
       h("p", { class: d.integrity === "bad" || d.integrity === "affected" ? "affected" : "" },
-        { bad: `${d.status} blob`, affected: "a corrupt or missing blob is upstream", ok: "intact", pending: "not verified yet", none: "no files" }[d.integrity]),
+        { bad: `${d.status} blob`, affected: "a corrupt or missing blob is upstream", ok: "nothing corrupt or missing upstream", pending: "not verified yet" }[d.integrity]),
       h("p", {}, `depth ${state.dist.get(d.id) ?? "?"} from the root`),
       h("p", {}, h("a", { href: nodeHref(d.id) }, "Open its page")),
-      h("button", { type: "button", onclick: () => expand(node), disabled: state.expanded.has(d.id) }, "Expand neighbours"));
+      h("button", { type: "button", onclick: () => expand(d.id).catch(report), disabled: state.expanded.has(d.id) }, "Expand neighbours"));
   }
 
-  cy.on("tap", "node", (event) => {
-    const node = event.target;
-    if (event.originalEvent?.shiftKey) {
-      pathTo.value = node.id();
-      highlightPath(node.id()).catch(report);
-      return;
-    }
-    select(node);
-    if (node.hasClass("frontier")) expand(node).catch(report);
-  });
+  function bind() {
+    cy.on("tap", "node", (event) => {
+      const node = event.target;
+      if (event.originalEvent?.shiftKey) {
+        pathTo.value = node.id();
+        highlightPath(node.id()).catch(report);
+        return;
+      }
+      if (node.data("kind") === "GROUP") {
+        reveal(node.id());
+        return;
+      }
+      select(node);
+      if (node.hasClass("frontier")) expand(node.id()).catch(report);
+    });
+  }
+
   load.addEventListener("click", () => loadGraph().catch(report));
   show.addEventListener("input", applyShow);
   pathButton.addEventListener("click", () => pathTo.value.trim() && highlightPath(pathTo.value.trim()).catch(report));
@@ -263,16 +360,16 @@ export async function renderLineage(section, rootId, options = {}) {
   }
 
   // For automation and the browser console: what the graph holds and shows.
-  window.provgraph = Object.assign(window.provgraph || {}, {
-    cy,
+  window.provgraph = {
+    get cy() { return cy; },
     get lastRender() { return state.lastRender; },
-    snapshot: () => ({
+    snapshot: () => (!cy ? { root: null, nodes: [], edges: [] } : {
       root: state.rootId,
       nodes: cy.nodes().map((n) => ({ id: n.id(), label: n.data("label"), kind: n.data("kind"), integrity: n.data("integrity"),
         visible: n.style("display") !== "none", frontier: n.hasClass("frontier"), path: n.hasClass("path"),
-        color: n.style("background-color"), border: n.style("border-color") })),
+        color: n.style("background-color"), border: n.style("border-color"), count: n.data("count") ?? null })),
       edges: cy.edges().map((e) => ({ source: e.data("source"), target: e.data("target"), type: e.data("type"), path: e.hasClass("path") })),
     }),
-  });
+  };
   await loadGraph().catch(report);
 }
