@@ -2,7 +2,10 @@
 time from asking /graphql for the lineage to the graph drawn (layout, colours, fit),
 split into the fetch and the render, for a layered DAG (100 layers of 100 models, each
 derived from two of the layer below, under one tip: 10,001 nodes, ~19,900 edges) and a
-fan-out (one dataset used by 10,000 runs). Target: under 3 s each."""
+fan-out (one dataset used by 10,000 runs). The page draws about 1,000 nodes and folds the
+rest into "+N more" nodes (nearest columns first); ``unfolded`` draws all 10,001 of the
+layered DAG (``budget`` past its size), the cost a user pays by unfolding everything.
+Target: under 3 s from request to drawn graph, folded."""
 
 from __future__ import annotations
 
@@ -65,20 +68,22 @@ def render_once(page: Page, first: bool) -> dict[str, Any]:
     return figures
 
 
-def measure(base: str, node_id: str, direction: str, repeat: int) -> dict[str, Any]:
+def measure(base: str, node_id: str, direction: str, repeat: int, budget: int | None = None) -> dict[str, Any]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             errors: list[str] = []
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.goto(f"{base}/ui/#/node/{node_id}?direction={direction}&depth=all")
+            extra = f"&budget={budget}" if budget else ""
+            page.goto(f"{base}/ui/#/node/{node_id}?direction={direction}&depth=all{extra}")
             runs = [render_once(page, i == 0) for i in range(repeat)]
             assert not errors, errors
         finally:
             browser.close()
     median = {key: round(statistics.median(r[key] for r in runs)) for key in ("totalMs", "fetchMs", "renderMs")}
-    return {"nodes": runs[0]["nodes"], "edges": runs[0]["edges"], "runs": repeat, "total_ms": median["totalMs"],
+    return {"nodes": runs[0]["nodes"], "edges": runs[0]["edges"], "drawn_nodes": runs[0]["drawnNodes"],
+            "drawn_edges": runs[0]["drawnEdges"], "runs": repeat, "total_ms": median["totalMs"],
             "fetch_ms": median["fetchMs"], "render_ms": median["renderMs"],
             "max_total_ms": round(max(r["totalMs"] for r in runs))}
 
@@ -99,8 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         with running_service(data) as (base, _):
             figures["layered_dag"] = measure(base, tip, "UPSTREAM", args.repeat)
             figures["fan_out"] = measure(base, fan, "DOWNSTREAM", args.repeat)
-    rows = [(f"{name}: {f['nodes']} nodes, {f['edges']} edges", f"{f['total_ms']} ms",
-             f"fetch {f['fetch_ms']} + render {f['render_ms']} ms (target < {TARGET_MS} ms total)")
+            figures["layered_dag_unfolded"] = measure(base, tip, "UPSTREAM", 1, budget=1_000_000)
+    rows = [(f"{name}: {f['nodes']} nodes, {f['drawn_nodes']} drawn", f"{f['total_ms']} ms",
+             f"fetch {f['fetch_ms']} + render {f['render_ms']} ms" + ("" if "unfolded" in name else f" (target < {TARGET_MS} ms)"))
             for name, f in figures.items()]
     print_table("web UI: lineage graph drawn in Chromium (median of runs)", rows)
     print(f"  -> {write_result('ui', figures)}")
