@@ -23,6 +23,7 @@ from benchmarks.common import build_fan_out, print_table, write_result, _insert,
 from benchmarks.server import running_service
 from provgraph.graph import open_graph_store
 from provgraph.ids import new_id
+from provgraph.model import NewNode
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -37,7 +38,8 @@ async def build_layers(url: str, layers: int, width: int) -> str:
     store = open_graph_store(url)
     await store.open()
     try:
-        specs, below = [], []
+        specs: list[NewNode] = []
+        below: list[str] = []
         for layer in range(layers):
             ids = [new_id() for _ in range(width)]
             # one parent straight below (so the tip reaches every node) and one at random
