@@ -22,12 +22,17 @@ async function route() {
   const [view, ...rest] = hash.split("/");
   const arg = decodeURIComponent(rest.join("/"));
   const options = Object.fromEntries(new URLSearchParams(query || ""));
+  // Each route renders into its own element: one that a later route replaced before its
+  // answers came renders into a detached element, unseen.
+  const page = document.createElement("div");
+  main.replaceChildren(page);
   try {
-    if (view === "node" && arg) await renderNode(main, arg, options);
-    else if (view === "search" && arg) await renderSearch(main, arg);
-    else await renderBrowse(main, view === "browse" ? arg : "models");
+    if (view === "node" && arg) await renderNode(page, arg, options);
+    else if (view === "search" && arg) await renderSearch(page, arg);
+    else await renderBrowse(page, view === "browse" ? arg : "models");
   } catch (error) {
-    main.replaceChildren();
+    if (!page.isConnected) return;
+    page.replaceChildren();
     showError(error);
   }
 }

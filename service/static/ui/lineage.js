@@ -360,7 +360,7 @@ export async function renderLineage(section, rootId, options = {}) {
   }
 
   // For automation and the browser console: what the graph holds and shows.
-  window.provgraph = {
+  const api = {
     get cy() { return cy; },
     get lastRender() { return state.lastRender; },
     snapshot: () => (!cy ? { root: null, nodes: [], edges: [] } : {
@@ -372,4 +372,5 @@ export async function renderLineage(section, rootId, options = {}) {
     }),
   };
   await loadGraph().catch(report);
+  if (section.isConnected) window.provgraph = api;
 }
