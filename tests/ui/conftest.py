@@ -16,12 +16,12 @@ from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, s
 
 from tests.sdk.service import Service, running
 
-from .seed import TOKEN, Corrupt, Diamond, Seeder, corrupt, diamond, fan, fillers
+from .seed import TOKEN, Corrupt, Diamond, Seeder, corrupt, diamond, fan, fillers, markup
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-FILLERS = 27  # 3 seeded models + 27 = 30: two pages of 25
+FILLERS = 26  # 4 seeded models + 26 = 30: two pages of 25
 FAN = 110  # runs that used one dataset: a column wider than the UI draws at once
 
 
@@ -30,6 +30,7 @@ class Seeded:
     service: Service
     diamond: Diamond
     corrupt: Corrupt
+    markup: str
     fillers: list[str]
     fan: str
 
@@ -64,7 +65,7 @@ class UI:
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     with running(tmp_path_factory.mktemp("ui-service"), tokens=TOKEN) as service:
         seed = Seeder(service)
-        yield Seeded(service, diamond(seed), corrupt(seed), fillers(seed, FILLERS), fan(seed, FAN))
+        yield Seeded(service, diamond(seed), corrupt(seed), markup(seed), fillers(seed, FILLERS), fan(seed, FAN))
 
 
 @pytest.fixture(scope="package")

@@ -5,7 +5,7 @@ both, the model it generated (deployed to production, a second version derived f
 and an evaluation; the run logs a loss curve. ``corrupt`` (project ``rot``): a dataset
 whose one file is bit-rotten on disk and caught by ``verifyArtifact``, with a run, a model
 and an evaluation downstream of it. ``fillers`` (project ``bulk``): models enough for a
-second page of the model listing; ``fan`` (project ``wide``): a dataset with a missing
+second page of the model listing; ``markup`` (project ``xss``): a model described in HTML. ``fan`` (project ``wide``): a dataset with a missing
 file and runs enough that its downstream column is wider than the graph draws at once.
 """
 
@@ -108,6 +108,15 @@ def diamond(seed: Seeder) -> Diamond:
     model_v2 = seed.model("mewtwo", "lab", None, [{**file("ckpt.bin", CKPT), "role": "checkpoint"}], [model])
     evaluation = seed.evaluation(model, raw, "lab")
     return Diamond(raw, left, right, train, model, model_v2, evaluation, f"sha256:{sha(RAW)}")
+
+
+MARKUP = '<img src="/nothing.png" onerror="window.injected = true">'
+
+
+def markup(seed: Seeder) -> str:
+    """A model (project ``xss``) whose description and tag are HTML."""
+    return str(seed.do('mutation($d: String!) { registerModel(name: "markup", project: "xss", description: $d, tags: [$d]) { id } }',
+                       d=MARKUP)["id"])
 
 
 def fillers(seed: Seeder, count: int) -> list[str]:

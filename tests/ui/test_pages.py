@@ -7,7 +7,7 @@ import re
 from urllib.parse import urlsplit
 
 from .conftest import FILLERS, MakeUI, Seeded, UI
-from .seed import CKPT, TOKEN, sha
+from .seed import CKPT, MARKUP, TOKEN, sha
 
 
 def rows(ui: UI) -> list[str]:
@@ -34,7 +34,7 @@ def test_models_are_listed_newest_first_page_by_page(ui: UI, seeded: Seeded) -> 
     ui.page.get_by_role("button", name="Next").click()
     ui.page.wait_for_selector("text=page 2")
     second = rows(ui)
-    assert second == ["filler-1:v1", "filler-0:v1", "rotten:v1", "mewtwo:v2", "mewtwo:v1"]
+    assert second == ["filler-0:v1", "markup:v1", "rotten:v1", "mewtwo:v2", "mewtwo:v1"]
     assert ui.page.get_by_role("button", name="Next").is_disabled()
     ui.page.get_by_role("button", name="Previous").click()
     ui.page.wait_for_selector("text=page 1")
@@ -140,3 +140,10 @@ def test_the_token_is_asked_for_kept_in_the_tab_and_sent_only_as_a_header(make_u
     refused = "Failed to load resource: the server responded with a status of 401"
     assert all(refused in line for line in ui.console), ui.console
     ui.console.clear()
+
+
+def test_graph_data_is_shown_as_text_never_as_markup(ui: UI, seeded: Seeded) -> None:
+    ui.node(seeded.markup)
+    assert ui.page.inner_text("dl.fields").count(MARKUP) == 2  # description and tag, as typed
+    assert ui.page.locator("main img").count() == 0 and ui.page.evaluate("window.injected") is None
+    assert not [r for r in ui.requests if urlsplit(r.url).path == "/nothing.png"]
