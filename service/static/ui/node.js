@@ -41,7 +41,10 @@ const FILE_HEADERS = ["Path", "Role", "Digest (SHA-256)", "Size", "Integrity"];
 function integrityLine(node) {
   const i = node.integrity;
   if (!i) return null;
-  if (!i.affected) return h("p", {}, "Integrity: ", status(i.status), i.status ? "" : " (no files)", " — nothing corrupt or missing upstream");
+  if (!i.affected) {
+    return i.status ? h("p", {}, "Integrity: ", status(i.status), " — nothing corrupt or missing upstream")
+      : h("p", {}, "No files of its own; nothing corrupt or missing upstream");
+  }
   const bad = i.nearestBadBlob;
   return h("p", { class: "affected" }, `Affected: a ${bad.blobStatus} blob is ${i.depth} edge(s) upstream — `,
     link(bad.id, `sha256:${bad.digest.slice(0, 16)}…`));
