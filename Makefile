@@ -13,7 +13,7 @@ PACKAGE_DIRS := provgraph provgraph/graph provgraph/blobs service schema workers
 # ~6 GB, about 2 minutes cold), installed once per virtualenv by `make test`.
 FRAMEWORKS := $(VENV)/.frameworks
 
-.PHONY: install frameworks serve test test-suites services services-stop bench typecheck tools dist clean
+.PHONY: install frameworks serve test test-suites services services-stop bench typecheck tools browser dist clean
 
 # Creates the virtualenv and installs provgraph with its server and dev extras; re-runs
 # when pyproject.toml changes. pip's cache makes a second clone's install quick.
@@ -36,7 +36,7 @@ serve: install
 
 # Starts the real Neo4j and S3 servers the backend suites need, runs every test, and
 # stops the servers again whether the tests passed or not.
-test: install frameworks typecheck tools dist
+test: install frameworks typecheck tools browser dist
 	$(MAKE) services
 	status=0; $(MAKE) test-suites || status=$$?; $(MAKE) services-stop; exit $$status
 
@@ -59,8 +59,13 @@ tools:
 	bash scripts/gotool.sh kubecheck --build-only >/dev/null
 	bash scripts/gotool.sh composecheck --build-only >/dev/null
 
+# Debian's chromium for the UI suite (tests/ui, Playwright via executable_path), installed
+# with apt-get only when /usr/bin/chromium is missing.
+browser:
+	bash scripts/chromium.sh
+
 # Embedded figures, then Neo4j and S3 on the servers `make services` starts.
-bench: install
+bench: install browser
 	$(MAKE) services
 	status=0; $(PY) -m benchmarks || status=$$?; $(MAKE) services-stop; exit $$status
 

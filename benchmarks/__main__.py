@@ -10,7 +10,7 @@ from pathlib import Path
 if "--quick" in sys.argv:  # before the benchmark modules read where results go
     os.environ.setdefault("PROVGRAPH_BENCH_RESULTS", str(Path(__file__).parent / "results" / "quick"))
 
-from benchmarks import bench_blob_stream, bench_graph, bench_http, bench_s3, bench_sdk, bench_traversal, bench_verify
+from benchmarks import bench_blob_stream, bench_graph, bench_http, bench_s3, bench_sdk, bench_traversal, bench_ui, bench_verify
 
 SERVICES_ENV = Path(__file__).resolve().parents[1] / ".provgraph" / "services.env"
 
@@ -47,6 +47,7 @@ def main() -> int:
         bench_traversal.main(["--nodes", "2000", "--http"])
         bench_sdk.main(["--size-mb", "64", "--points", "10000"])
         bench_verify.main(["--total-mb", "256", "--big-mb", "256", "--s3-total-mb", "128", "--repeat", "1"])
+        bench_ui.main(["--layers", "20", "--fan-out", "2000", "--repeat", "1"])
         production_backends(quick=True)
         return bench_blob_stream.main(["--size-mb", "64"])
     bench_graph.main([])
@@ -54,6 +55,7 @@ def main() -> int:
     bench_traversal.main(["--http"])
     bench_sdk.main([])
     bench_verify.main([])
+    bench_ui.main([])
     production_backends(quick=False)
     return bench_blob_stream.main([])
 
