@@ -8,9 +8,12 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 # Package folders: adding or removing a module changes its folder's mtime, which
 # re-runs the (strict) editable install so the new module is linked in.
-PACKAGE_DIRS := provgraph provgraph/graph provgraph/blobs service schema workers sdk
+PACKAGE_DIRS := provgraph provgraph/graph provgraph/blobs service schema workers sdk sdk/integrations
+# The training frameworks the integration tests use (torch, transformers, lightning, keras:
+# ~6 GB, about 2 minutes cold), installed once per virtualenv by `make test`.
+FRAMEWORKS := $(VENV)/.frameworks
 
-.PHONY: install serve test test-suites services services-stop bench typecheck tools dist clean
+.PHONY: install frameworks serve test test-suites services services-stop bench typecheck tools browser dist clean
 
 # Creates the virtualenv and installs provgraph with its server and dev extras; re-runs
 # when pyproject.toml changes. pip's cache makes a second clone's install quick.
@@ -22,17 +25,24 @@ $(STAMP): pyproject.toml $(PACKAGE_DIRS)
 
 install: $(STAMP)
 
+$(FRAMEWORKS): pyproject.toml | $(STAMP)
+	$(PY) -m pip install -q -e '.[dev,integrations]' --config-settings editable_mode=strict
+	touch $(FRAMEWORKS)
+
+frameworks: $(FRAMEWORKS)
+
 serve: install
 	$(VENV)/bin/provgraph serve --host $(HOST) --port $(PORT)
 
 # Starts the real Neo4j and S3 servers the backend suites need, runs every test, and
 # stops the servers again whether the tests passed or not.
-test: install typecheck tools dist
+test: install frameworks typecheck tools browser dist
 	$(MAKE) services
 	status=0; $(MAKE) test-suites || status=$$?; $(MAKE) services-stop; exit $$status
 
+# Under `make test` the integration suites fail, rather than skip, without their frameworks.
 test-suites: install
-	$(PY) -m pytest
+	PROVGRAPH_REQUIRE_FRAMEWORKS=1 $(PY) -m pytest
 
 # Real servers on loopback ports (jars fetched from Maven Central once, then cached);
 # their addresses go to .provgraph/services.env.
@@ -49,8 +59,13 @@ tools:
 	bash scripts/gotool.sh kubecheck --build-only >/dev/null
 	bash scripts/gotool.sh composecheck --build-only >/dev/null
 
+# Debian's chromium for the UI suite (tests/ui, Playwright via executable_path), installed
+# with apt-get only when /usr/bin/chromium is missing.
+browser:
+	bash scripts/chromium.sh
+
 # Embedded figures, then Neo4j and S3 on the servers `make services` starts.
-bench: install
+bench: install browser
 	$(MAKE) services
 	status=0; $(PY) -m benchmarks || status=$$?; $(MAKE) services-stop; exit $$status
 

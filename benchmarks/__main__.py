@@ -11,7 +11,7 @@ if "--quick" in sys.argv:  # before the benchmark modules read where results go
     os.environ.setdefault("PROVGRAPH_BENCH_RESULTS", str(Path(__file__).parent / "results" / "quick"))
 
 from benchmarks import (bench_blob_stream, bench_graph, bench_http, bench_s3, bench_sdk, bench_search, bench_traversal,
-                        bench_verify)
+                        bench_ui, bench_verify)
 
 SERVICES_ENV = Path(__file__).resolve().parents[1] / ".provgraph" / "services.env"
 
@@ -50,6 +50,7 @@ def main() -> int:
         bench_search.main(["--runs", "10000"])
         bench_sdk.main(["--size-mb", "64", "--points", "10000"])
         bench_verify.main(["--total-mb", "256", "--big-mb", "256", "--s3-total-mb", "128", "--repeat", "1"])
+        bench_ui.main(["--layers", "20", "--fan-out", "2000", "--repeat", "1"])
         production_backends(quick=True)
         return bench_blob_stream.main(["--size-mb", "64"])
     bench_graph.main([])
@@ -58,6 +59,7 @@ def main() -> int:
     bench_search.main([])
     bench_sdk.main([])
     bench_verify.main([])
+    bench_ui.main([])
     production_backends(quick=False)
     return bench_blob_stream.main([])
 

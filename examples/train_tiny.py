@@ -5,7 +5,8 @@ Against a running service (`make serve`, or PROVGRAPH_URL), from inside a git ch
     python examples/train_tiny.py --workdir /tmp/tiny
 
 records a dataset, a training run (git, environment and NVML capture; 1,000 steps of
-loss) that registers `tiny:v1`, a fine-tuning run that registers `tiny:v2`, and an
+loss) that registers `tiny:v1`, a fine-tuning run that reads its data and base model with
+`run.use` (verified local copies, recorded as its inputs) and registers `tiny:v2`, and an
 evaluation of v2. Then try `provgraph lineage tiny:v2`, `provgraph describe tiny:v2`,
 `provgraph compare tiny:v1 tiny:v2` and `provgraph verify tiny:v2`.
 """
@@ -76,11 +77,16 @@ def main(argv: list[str] | None = None) -> int:
         w, b, loss = train(run, points, 0.0, 0.0, lr=0.05, steps=args.steps, seed=1)
         v1 = run.log_model("tiny", files={"checkpoint": save(args.workdir / "tiny-v1.json", w, b)},
                            metrics={"loss": loss})
-    with client.start_run("finetune", inputs={"train": data, "base_model": v1},
-                          params={"lr": 0.01, "epochs": 10, "batch": 16}) as run:
-        w, b, loss = train(run, points, w, b, lr=0.01, steps=args.steps // 4, seed=2)
+    assert v1 is not None  # None only on a distributed rank that does not record
+    # The fine-tune names no inputs and no parents: what it use()s is recorded as its inputs
+    # (train, base_model), and the model it logs derives from the model it used.
+    with client.start_run("finetune", params={"lr": 0.01, "epochs": 10, "batch": 16}) as run:
+        points = load(run.use(data, role="train").path)
+        base = json.loads((run.use(v1, role="base_model") / "tiny-v1.json").read_text())
+        w, b, loss = train(run, points, base["w"], base["b"], lr=0.01, steps=args.steps // 4, seed=2)
         v2 = run.log_model("tiny", files={"checkpoint": save(args.workdir / "tiny-v2.json", w, b)},
-                           parents=[v1], metrics={"loss": loss})
+                           metrics={"loss": loss})
+    assert v2 is not None
     client.record_evaluation(v2, dataset=test, metrics={"mse": evaluate(w, b, load(test_dir))})
     print(f"registered {v1.label} and {v2.label} (w={w:.3f}, b={b:.3f}, final loss {loss:.4f})")
     return 0

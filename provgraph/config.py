@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit, urlunsplit
 
+from provgraph.auth import Grant
 from provgraph.errors import ConfigError
 
 DEFAULT_DATA_DIR = ".provgraph"
@@ -43,7 +44,7 @@ class Settings:
     blob_url: str
     host: str = "127.0.0.1"
     port: int = 8000
-    auth_tokens: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
+    auth_tokens: Mapping[str, Grant | frozenset[str] | None] = field(default_factory=dict)
     max_json_bytes: int = 1024 * 1024
     max_files: int = 1_000_000
     webhook_url: Secret | None = None
@@ -145,14 +146,14 @@ def parse_webhooks(raw: str) -> tuple[Secret, ...]:
     return tuple(Secret(url) for url in dict.fromkeys(urls))
 
 
-def parse_tokens(raw: str) -> dict[str, frozenset[str] | None]:
-    """Parse ``PROVGRAPH_AUTH_TOKENS``: comma-separated ``TOKEN`` (every project) or
-    ``TOKEN=proj1|proj2`` (writes limited to those projects)."""
-    tokens: dict[str, frozenset[str] | None] = {}
+def parse_tokens(raw: str) -> dict[str, Grant]:
+    """Parse ``PROVGRAPH_AUTH_TOKENS``: comma-separated ``TOKEN`` (reads and writes every
+    project) or ``TOKEN=SCOPES``, SCOPES joined by ``|``: ``proj`` (read and write it),
+    ``read:proj`` (read only), ``*`` / ``read:*`` (every project). See ``Grant.parse``."""
+    tokens: dict[str, Grant] = {}
     for entry in filter(None, (part.strip() for part in raw.split(","))):
-        token, _, projects = entry.partition("=")
+        token, _, scopes = entry.partition("=")
         if not token:
             raise ConfigError("PROVGRAPH_AUTH_TOKENS has an entry with an empty token")
-        scope = frozenset(p for p in projects.split("|") if p) if projects else None
-        tokens[Secret(token)] = scope
+        tokens[Secret(token)] = Grant.parse(scopes)
     return tokens

@@ -215,12 +215,14 @@ class Subgraph:
 
 @dataclass(frozen=True)
 class NodeFilter:
-    """Filters of a node listing; None means "any"."""
+    """Filters of a node listing; None means "any". ``projects`` bounds the listing to
+    those projects (a reader's readable ones; empty: nothing), on top of ``project``."""
 
     project: str | None = None
     name: str | None = None
     tag: str | None = None
     status: str | None = None
+    projects: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)

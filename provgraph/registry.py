@@ -4,6 +4,7 @@ edge-kind rules, then one atomic store call. Shared by the service and the worke
 from __future__ import annotations
 
 import asyncio
+import copy
 import random
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -11,10 +12,12 @@ from typing import Any, Sequence
 from provgraph import lifecycle, metrics, refs, validate
 from provgraph.errors import BadInput, Conflict, NotFound
 from provgraph.graph import GraphStore
+from provgraph.graph import hops as hop_pages
 from provgraph.ids import new_id, utcnow
 from provgraph.checks import BAD
 from provgraph.lifecycle import Action, ModelEvent, Planner
 from provgraph.digest import manifest_digest
+from provgraph.visibility import EVERYTHING, ReadScope
 from provgraph.model import (
     EDGE_RULES,
     Direction,
@@ -23,6 +26,7 @@ from provgraph.model import (
     EdgeType,
     FileRef,
     Hop,
+    HopRef,
     ModelStatus,
     NewNode,
     Node,
@@ -51,21 +55,30 @@ class Registry:
         self.graph = graph
         self.limits = limits
         self.webhooks = tuple(webhooks)
+        self.reads: ReadScope = EVERYTHING
+
+    def reading_as(self, reads: ReadScope) -> Registry:
+        """This registry for a reader who sees only ``reads``: everything it resolves,
+        traverses or lists stops at the other projects (``provgraph.visibility``)."""
+        scoped = copy.copy(self)
+        scoped.reads = reads
+        return scoped
 
     # -- resolution -----------------------------------------------------------------
 
     async def resolve(self, value: str, default_project: str = "default") -> Node:
-        """The node an id or ref names; ``NotFound`` / ``BadInput`` (ambiguous) otherwise."""
+        """The node an id or ref names; ``NotFound`` / ``BadInput`` (ambiguous) otherwise.
+        A node the reader may not read is ``NotFound`` as if it did not exist."""
         node_id = refs.node_id_of(value)
         if node_id is not None:
             found = await self.graph.get_nodes([node_id])
-            if node_id not in found:
+            if node_id not in found or not await self.visible(found[node_id]):
                 raise NotFound(f"no node with id {value!r}")
             return found[node_id]
         ref = refs.parse(value)
-        matches = await self.graph.find_versions(
-            REF_KINDS, ref.project or default_project, ref.name, ref.selector
-        )
+        project = ref.project or default_project
+        matches = await self.graph.find_versions(REF_KINDS, project, ref.name, ref.selector) \
+            if self.reads.reads(project) else []
         if not matches:
             raise NotFound(f"no dataset or model matches ref {value!r}")
         if len(matches) > 1:
@@ -287,6 +300,8 @@ class Registry:
         one (or ``to``, a version deployed there before); returns the version now deployed."""
         project, name = self._line(name, project)
         env, _ = validate.name(environment, "environment"), lifecycle.check_note(note)
+        if not self.reads.reads(project):
+            raise NotFound(f"no model {project}/{name}")
         checked: set[str] = set()
 
         async def plan(_: Node, planner: Planner) -> lifecycle.LifecyclePlan | None:
@@ -324,7 +339,7 @@ class Registry:
     async def line_state(self, name: str, project: str = "default") -> lifecycle.LineState:
         """A model line's settings and deployments; ``NotFound`` when it has no version."""
         project, name = self._line(name, project)
-        if not await self.graph.find_versions([NodeKind.MODEL], project, name, "latest"):
+        if not self.reads.reads(project) or not await self.graph.find_versions([NodeKind.MODEL], project, name, "latest"):
             raise NotFound(f"no model {project}/{name}")
         return await self.graph.lifecycle_state(project, name)
 
@@ -346,6 +361,8 @@ class Registry:
         """Deploys and rollbacks of a model line (in one environment), newest first."""
         project, name = self._line(name, project)
         env = validate.name(environment, "environment") if environment is not None else None
+        if not self.reads.reads(project):
+            return Page([], False, None)  # like a model that was never deployed
         return await self.graph.model_events(project, name, None, env, lifecycle.DEPLOY_ACTIONS,
                                              validate.page_size(first), self._event_cursor(after))
 
@@ -419,16 +436,65 @@ class Registry:
     ) -> list[Hop]:
         validate.depth(max_depth)
         start = await self.resolve(id)
-        return await self.graph.traverse([start.id], direction, max_depth, kinds)
+        if self.reads.everything:
+            return await self.graph.traverse([start.id], direction, max_depth, kinds)
+        walked = await self.graph.lineage(start.id, direction, max_depth)
+        return self.reads.hops(walked, start.id, direction, max_depth, kinds)
+
+    async def traverse_refs(
+        self, id: str, direction: Direction, max_depth: int | None, kinds: Sequence[NodeKind] | None = None
+    ) -> list[HopRef]:
+        """``traverse``'s hops as ids and kinds only (the store decodes no node)."""
+        validate.depth(max_depth)
+        if self.reads.everything:
+            start = await self.resolve(id)
+            return await self.graph.traverse_ids([start.id], direction, max_depth, kinds)
+        return [HopRef(h.node.id, h.node.kind, h.depth) for h in await self.traverse(id, direction, max_depth, kinds)]
+
+    async def traverse_page(
+        self, id: str, direction: Direction, max_depth: int | None, kinds: Sequence[NodeKind] | None,
+        first: int, after: str | None,
+    ) -> Page[Hop]:
+        """One page of ``traverse``'s hops (by depth, then id) after the hop cursor
+        ``after``; the store reads only the page's nodes."""
+        validate.depth(max_depth)
+        size, cursor = hop_pages.page_size(first), hop_pages.parse_cursor(after)
+        start = await self.resolve(id)
+        if self.reads.everything:
+            page = await self.graph.traverse_page([start.id], direction, max_depth, kinds, None, size, after)
+            found = await self.graph.get_nodes([ref.id for ref in page.items])
+            return Page([Hop(found[ref.id], ref.depth) for ref in page.items if ref.id in found],
+                        page.has_next, page.end_cursor)
+        walked = await self.graph.lineage(start.id, direction, max_depth)
+        readable = self.reads.hops(walked, start.id, direction, max_depth, kinds)
+        refs = hop_pages.page_after([HopRef(h.node.id, h.node.kind, h.depth) for h in readable], size, cursor)
+        by_id = {h.node.id: h for h in readable}
+        return Page([by_id[ref.id] for ref in refs.items], refs.has_next, refs.end_cursor)
 
     async def lineage(self, id: str, direction: Direction, max_depth: int | None) -> Subgraph:
         validate.depth(max_depth)
         start = await self.resolve(id)
-        return await self.graph.lineage(start.id, direction, max_depth)
+        walked = await self.graph.lineage(start.id, direction, max_depth)
+        return walked if self.reads.everything else self.reads.lineage(walked, start.id, direction, max_depth)
 
     async def path(self, source: str, target: str, direction: PathDirection = PathDirection.ANY) -> Subgraph | None:
         a, b = await self.resolve(source), await self.resolve(target)
-        return await self.graph.path(a.id, b.id, direction)
+        if self.reads.everything:
+            return await self.graph.path(a.id, b.id, direction)
+        for way in direction.walks():
+            found = self.reads.path(await self.graph.lineage(a.id, way, None), a.id, b.id, way)
+            if found is not None:
+                return found
+        return None
+
+    async def visible(self, node: Node) -> bool:
+        """Whether the reader may read ``node`` (a blob: whether it is a file of a node
+        the reader may read)."""
+        if self.reads.everything:
+            return True
+        if node.kind is NodeKind.BLOB:
+            return self.reads.sees_blob(await self.graph.blob_projects(node.id))
+        return self.reads.reads(node.project)
 
     # -- helpers --------------------------------------------------------------------
 

@@ -13,30 +13,34 @@ from provgraph.graph import GraphStore
 from provgraph.registry import Registry
 from provgraph.schema.loaders import Loaders
 from provgraph.auth import Principal
+from provgraph.visibility import ReadScope
 from provgraph.services import Services
 
 
 @dataclass
 class Context:
-    """Services of the app, who is asking, and this request's DataLoaders."""
+    """Services of the app, who is asking, and this request's DataLoaders and registry,
+    both limited to what the principal may read."""
 
     services: Services
     principal: Principal
     request: HTTPConnection | None = None
     response: Response | None = None
     loaders: Loaders = field(init=False)
+    registry: Registry = field(init=False)
     traversal_nodes: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.services.graph)
+        self.loaders = Loaders(self.services.graph, self.principal.reads)
+        self.registry = self.services.registry.reading_as(self.principal.reads)
 
     @property
     def graph(self) -> GraphStore:
         return self.services.graph
 
     @property
-    def registry(self) -> Registry:
-        return self.services.registry
+    def reads(self) -> ReadScope:
+        return self.principal.reads
 
     def spend_traversal(self, nodes: int) -> None:
         """Count ``nodes`` answered by a traversal; ``TooComplex`` once this request's

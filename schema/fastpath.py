@@ -24,6 +24,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
+    GraphQLScalarType,
     GraphQLEnumType,
     is_abstract_type,
     is_leaf_type,
@@ -34,6 +35,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 Info = GraphQLResolveInfo[Any]
 Complete = Callable[[Any], Any]
+_TEXT_SCALARS = frozenset({"ID", "String"})
 Plan = list[tuple[str, Callable[[Any], Any] | None, Complete | None]]
 
 
@@ -66,7 +68,11 @@ class FastListExecutor(StrawberryGraphQLCoreExecutionContext):
     def _completer(self, type_: GraphQLOutputType, group: Any, info: Info) -> Complete:
         """A function completing values of ``type_`` selected by ``group``, or raising _Bail."""
         if isinstance(type_, GraphQLNonNull):
-            return _non_null(self._completer(type_.of_type, group, info))
+            inner = type_.of_type
+            strict = _non_null(self._completer(inner, group, info))
+            if isinstance(inner, GraphQLScalarType) and inner.name in _TEXT_SCALARS:
+                return _text(strict)
+            return strict
         if isinstance(type_, GraphQLList):
             return _list(self._completer(type_.of_type, group, info))
         if isinstance(type_, GraphQLEnumType):
@@ -78,9 +84,25 @@ class FastListExecutor(StrawberryGraphQLCoreExecutionContext):
             abstract = type_
             return lambda v: None if v is None else self._object(self._runtime_type(abstract, info, v), group, info, v)
         if is_object_type(type_):
-            concrete = type_
-            return lambda v: None if v is None else self._object(concrete, group, info, v)
+            return self._concrete(type_, group, info)
         raise _Bail
+
+    def _concrete(self, type_: GraphQLObjectType, group: Any, info: Info) -> Complete:
+        """``_object`` for one known type, its plan looked up once rather than per value."""
+        plan = self._plan(type_, group, info)
+        if plan is None:
+            raise _Bail
+        is_type_of, name = type_.is_type_of, type_.name
+
+        def complete(value: Any) -> Any:
+            if value is None:
+                return None
+            if is_type_of is not None and is_type_of(value, info) is not True:
+                raise _Bail
+            return {key: name if read is None else leaf(read(value))  # type: ignore[misc]
+                    for key, read, leaf in plan}
+
+        return complete
 
     def _runtime_type(self, type_: GraphQLAbstractType, info: Info, value: Any) -> GraphQLObjectType:
         name = (type_.resolve_type or self.type_resolver)(value, info, type_)
@@ -165,6 +187,14 @@ def _leaf(serialize: Callable[[Any], Any]) -> Complete:
         if result is None or result is Undefined:
             raise _Bail
         return result
+
+    return complete
+
+
+def _text(strict: Complete) -> Complete:
+    """A non-null ID or String: a ``str`` is its own serialization."""
+    def complete(value: Any) -> Any:
+        return value if value.__class__ is str else strict(value)
 
     return complete
 

@@ -65,14 +65,20 @@ class IntegrityReport:
 
 
 async def integrity_report(info: Info, project: str | None) -> IntegrityReport:
+    """The report of ``project`` (None: every project), within what the reader may read:
+    blobs the readable nodes name, and affected nodes whose path to the bad blob is
+    readable throughout."""
     graph: GraphStore = info.context.graph
+    reads = info.context.reads
+    projects = reads.listing(project)
     counts, bad, impact = await asyncio.gather(
-        graph.blob_counts(project),
-        graph.blobs_with_status([BlobStatus.CORRUPT, BlobStatus.MISSING], project, REPORT_LIMIT),
+        graph.blob_counts(projects),
+        graph.blobs_with_status([BlobStatus.CORRUPT, BlobStatus.MISSING], projects, REPORT_LIMIT),
         info.context.loaders.impact(),
     )
     affected = [a for a in impact.affected()
-                if a.node.kind in AFFECTED_KINDS and (project is None or a.node.project == project)]
+                if a.node.kind in AFFECTED_KINDS and (projects is None or a.node.project in projects)
+                and all(reads.sees(n) for n in a.path.nodes)]
     return IntegrityReport(
         counts=status_counts(counts),
         corrupt=[Blob.from_node(b) for b in bad if b.props.get("status") == BlobStatus.CORRUPT.value],
@@ -91,26 +97,37 @@ class ArtifactIntegrity:
     affected: bool = strawberry.field(
         description="A corrupt or missing blob is among its files or anywhere upstream of it."
     )
-    nearest_bad_blob: Blob | None = strawberry.field(description="The nearest such blob, when affected.")
-    depth: int | None = strawberry.field(description="Edges between this node and that blob, when affected.")
+    nearest_bad_blob: Blob | None = strawberry.field(
+        description="The nearest such blob, when affected (null when the way to it crosses a project this token may not read)."
+    )
+    depth: int | None = strawberry.field(
+        description="Edges between this node and that blob, when affected (null like nearestBadBlob)."
+    )
     node_id: strawberry.Private[str]
+    shown: strawberry.Private[bool]
 
-    @field("A shortest path from this node down to that blob, when affected.")
+    @field("A shortest path from this node down to that blob, when affected (null like nearestBadBlob).")
     async def path_to_bad_blob(self, info: Info) -> LineageGraph | None:
         impact = await info.context.loaders.impact()
-        return LineageGraph.from_subgraph(impact.path(self.node_id)) if self.affected else None
+        return LineageGraph.from_subgraph(impact.path(self.node_id)) if self.affected and self.shown else None
 
 
 async def artifact_integrity(info: Info, node_id: str) -> ArtifactIntegrity:
-    """The ``integrity`` of one node: batched file counts, the request's one impact walk."""
+    """The ``integrity`` of one node: batched file counts, the request's one impact walk.
+
+    ``affected`` is a fact of the node's whole lineage, whoever asks; the blob and the
+    path behind it are redacted for a reader who may not read every node on that path."""
     loaders = info.context.loaders
     counts, impact = await asyncio.gather(loaders.file_statuses.load(node_id), loaders.impact())
     hit = impact.nearest(node_id)
+    reads = info.context.reads
+    shown = hit is not None and (reads.everything or all(reads.sees(n) for n in impact.path(node_id).nodes))
     return ArtifactIntegrity(
         status=worst(s for s, n in counts.items() if n),
         files=status_counts(counts),
         affected=hit is not None,
-        nearest_bad_blob=Blob.from_node(hit[0]) if hit else None,
-        depth=hit[1] if hit else None,
+        nearest_bad_blob=Blob.from_node(hit[0]) if hit and shown else None,
+        depth=hit[1] if hit and shown else None,
         node_id=node_id,
+        shown=shown,
     )

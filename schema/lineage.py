@@ -6,11 +6,18 @@ to GraphQL types reads nothing more.
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
+from strawberry.types.nodes import SelectedField
 
 from provgraph import model
+from provgraph.graph.hops import cursor_of
 from provgraph.model import Direction, EdgeType
-from provgraph.schema.nodes import NodeType, to_gql
+from provgraph.schema.connection import PageInfo
+from provgraph.schema.nodes import STUB_FIELDS, NodeType, stub, to_gql
+
+_new = object.__new__
 
 
 @strawberry.type(description="A node reached by a traversal and its shortest distance.")
@@ -22,6 +29,44 @@ class LineageHop:
     def from_hop(cls, hop: model.Hop) -> LineageHop:
         return cls(node=to_gql(hop.node), depth=hop.depth)
 
+    @classmethod
+    def from_ref(cls, ref: model.HopRef) -> LineageHop:
+        return cls(node=stub(ref.kind, ref.id), depth=ref.depth)
+
+
+def asks_ids_only(info: Any, nodes: str = "node") -> bool:
+    """Whether the answer is asked for nothing of its nodes (field ``nodes``) but
+    ``STUB_FIELDS`` (plain fields, no fragments or directives): then it can be answered
+    without reading or converting the nodes."""
+    (answer,) = info.selected_fields
+    for selection in answer.selections:
+        if not isinstance(selection, SelectedField) or selection.directives:
+            return False
+        if selection.name == nodes and not all(
+                isinstance(s, SelectedField) and not s.directives and s.name in STUB_FIELDS
+                for s in selection.selections):
+            return False
+    return True
+
+
+@strawberry.type(description="One hop of a traversal page: the node, its shortest depth, and the cursor after it.")
+class HopEdge:
+    cursor: str
+    depth: int
+    node: NodeType
+
+
+@strawberry.type(description="A page of a traversal's hops, by depth then id; pass `pageInfo.endCursor` as `after`.")
+class HopConnection:
+    edges: list[HopEdge]
+    page_info: PageInfo
+
+    @classmethod
+    def from_page(cls, page: model.Page[model.Hop]) -> HopConnection:
+        edges = [HopEdge(cursor=cursor_of(model.HopRef(h.node.id, h.node.kind, h.depth)), depth=h.depth,
+                         node=to_gql(h.node)) for h in page.items]
+        return cls(edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor))
+
 
 @strawberry.type(name="Edge", description="An edge, from the derived thing to its origin.")
 class GraphEdge:
@@ -32,12 +77,11 @@ class GraphEdge:
 
     @classmethod
     def from_edge(cls, edge: model.Edge) -> GraphEdge:
-        return cls(
-            source=strawberry.ID(edge.source),
-            target=strawberry.ID(edge.target),
-            type=edge.type,
-            role=edge.role,
-        )
+        # Lineage answers hold ~100,000 edges: fill the instance's __dict__ directly
+        # rather than through the dataclass __init__ (the same fields, a third the time).
+        obj = _new(cls)
+        obj.__dict__ = {"source": edge.source, "target": edge.target, "type": edge.type, "role": edge.role}
+        return obj
 
 
 @strawberry.type(
@@ -54,9 +98,11 @@ class LineageGraph:
     )
 
     @classmethod
-    def from_subgraph(cls, graph: model.Subgraph) -> LineageGraph:
+    def from_subgraph(cls, graph: model.Subgraph, stubs: bool = False) -> LineageGraph:
+        """``stubs``: the nodes as ids and kinds only (``stub``), for a selection of
+        ``nodes`` that asks for nothing more."""
         return cls(
-            nodes=[to_gql(n) for n in graph.nodes],
+            nodes=[stub(n.kind, n.id) for n in graph.nodes] if stubs else [to_gql(n) for n in graph.nodes],
             edges=[GraphEdge.from_edge(e) for e in graph.edges],
             direction=graph.direction,
         )

@@ -15,6 +15,7 @@ from strawberry.dataloader import DataLoader
 from provgraph.graph import GraphStore
 from provgraph.impact import Impact
 from provgraph.model import BlobStatus, Direction, EdgeType, FileEntry, Node, Subgraph
+from provgraph.visibility import EVERYTHING, ReadScope
 
 FileKey = tuple[str, int]  # node id, at most this many files
 RelatedKey = tuple[str, EdgeType]  # node id, the outgoing edge type to follow
@@ -22,10 +23,13 @@ IMPACT_BLOBS = 10_000  # bad blobs whose impact a request considers (by digest)
 
 
 class Loaders:
-    """The DataLoaders of one request, all over one ``GraphStore``."""
+    """The DataLoaders of one request, all over one ``GraphStore``. Nodes the reader may
+    not read are left out of what they load (blobs are not: ``Query.blob`` and the
+    registry decide those); the integrity impact walk sees the whole graph."""
 
-    def __init__(self, graph: GraphStore) -> None:
+    def __init__(self, graph: GraphStore, reads: ReadScope = EVERYTHING) -> None:
         self.graph = graph
+        self.reads = reads
         self.nodes: DataLoader[str, Node | None] = DataLoader(load_fn=self._nodes)
         self.files: DataLoader[FileKey, list[FileEntry]] = DataLoader(load_fn=self._files)
         self.related: DataLoader[RelatedKey, list[Node]] = DataLoader(load_fn=self._related)
@@ -46,7 +50,8 @@ class Loaders:
 
     async def _nodes(self, ids: list[str]) -> list[Node | None]:
         found = await self.graph.get_nodes(ids)
-        return [found.get(node_id) for node_id in ids]
+        return [node if node is not None and self.reads.sees(node) else None
+                for node in (found.get(node_id) for node_id in ids)]
 
     async def _files(self, keys: list[FileKey]) -> list[list[FileEntry]]:
         by_limit: dict[int, list[str]] = defaultdict(list)
@@ -65,9 +70,10 @@ class Loaders:
     async def _related(self, keys: list[RelatedKey]) -> Sequence[list[Node]]:
         async def one(node_id: str, edge_type: EdgeType) -> list[Node]:
             hops = await self.graph.traverse([node_id], Direction.UPSTREAM, 1, None, [edge_type])
-            return [hop.node for hop in hops]
+            return [hop.node for hop in hops if self.reads.sees(hop.node)]
 
         return await asyncio.gather(*(one(*key) for key in keys))
 
     async def _upstream(self, ids: list[str]) -> Sequence[Subgraph]:
-        return await asyncio.gather(*(self.graph.lineage(i, Direction.UPSTREAM, 1) for i in ids))
+        found = await asyncio.gather(*(self.graph.lineage(i, Direction.UPSTREAM, 1) for i in ids))
+        return found if self.reads.everything else [self.reads.induced(graph) for graph in found]

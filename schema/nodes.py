@@ -12,6 +12,8 @@ from provgraph.model import NodeKind
 from provgraph.schema.scalars import JSON
 
 _TYPES: dict[NodeKind, Callable[[model.Node], NodeType]] = {}
+_CLASSES: dict[NodeKind, type[NodeType]] = {}
+STUB_FIELDS = frozenset({"id", "kind", "__typename"})  # all a stub answers
 
 
 @strawberry.interface(name="Node", description="A node of the provenance graph.")
@@ -48,8 +50,18 @@ def base_fields(node: model.Node) -> dict[str, Any]:
 
 
 def register(kind: NodeKind, convert: Callable[[model.Node], NodeType]) -> None:
-    """Record the function that turns a domain node of ``kind`` into its GraphQL type."""
+    """Record the function (a classmethod of the GraphQL type) that turns a domain node
+    of ``kind`` into its GraphQL type."""
     _TYPES[kind] = convert
+    _CLASSES[kind] = getattr(convert, "__self__")
+
+
+def stub(kind: NodeKind, node_id: str) -> NodeType:
+    """The GraphQL object of a node known by id and kind alone, for answers whose
+    selection asks for nothing else (``STUB_FIELDS``): no node is read or decoded."""
+    obj = object.__new__(_CLASSES[kind])
+    obj.__dict__.update(id=node_id, kind=kind)
+    return obj
 
 
 def to_gql(node: model.Node) -> NodeType:

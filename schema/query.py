@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Callable, TypeVar
 
 import strawberry
 
 from provgraph.digest import Digest
 from provgraph.errors import NotFound
-from provgraph.model import Direction, ModelStatus, NodeFilter, NodeKind, PathDirection, RunStatus
+from provgraph.model import Direction, ModelStatus, NodeFilter, NodeKind, Page, PathDirection, RunStatus
 from provgraph.model import Node as DomainNode
 from provgraph.schema.blob import Blob
 from provgraph.schema.connection import DEFAULT_PAGE, Connection, connection, page_size
@@ -18,7 +19,8 @@ from provgraph.schema.evaluation import Evaluation
 from provgraph.schema.fields import field
 from provgraph.schema.integrity import IntegrityReport, integrity_report
 from provgraph.schema.lifecycle import Deployment, ModelEvent, ModelSettings, deployments_of, event_connection
-from provgraph.schema.lineage import LineageGraph, LineageHop
+from provgraph.graph.hops import DEFAULT_PAGE as HOP_PAGE
+from provgraph.schema.lineage import HopConnection, LineageGraph, LineageHop, asks_ids_only
 from provgraph.schema.model import Model
 from provgraph.schema.nodes import NodeType, to_gql
 from provgraph.schema import run_search
@@ -33,8 +35,34 @@ async def _listing(
     where: NodeFilter,
 ) -> Connection[T]:
     size = page_size(first, DEFAULT_PAGE)
-    page = await info.context.graph.list_nodes(kind, where, size, after)
+    readable = info.context.reads.listing(where.project)
+    if readable is not None and not readable:
+        return connection(Page([], False, None), convert, lambda node: node.id)
+    page = await info.context.graph.list_nodes(kind, replace(where, projects=readable), size, after)
     return connection(page, convert, lambda node: node.id)
+
+
+async def _hops(
+    info: Info, id: str, direction: Direction, max_depth: int | None, kinds: list[NodeKind] | None,
+) -> list[LineageHop]:
+    registry = info.context.registry
+    if asks_ids_only(info):
+        refs = await registry.traverse_refs(id, direction, max_depth, kinds)
+        info.context.spend_traversal(len(refs))
+        return [LineageHop.from_ref(r) for r in refs]
+    hops = await registry.traverse(id, direction, max_depth, kinds)
+    info.context.spend_traversal(len(hops))
+    return [LineageHop.from_hop(h) for h in hops]
+
+
+async def _hop_page(
+    info: Info, id: str, direction: Direction, max_depth: int | None, kinds: list[NodeKind] | None,
+    first: int | None, after: str | None,
+) -> HopConnection:
+    page = await info.context.registry.traverse_page(id, direction, max_depth, kinds,
+                                                     HOP_PAGE if first is None else first, after)
+    info.context.spend_traversal(len(page.items))
+    return HopConnection.from_page(page)
 
 
 @strawberry.type
@@ -57,17 +85,30 @@ class Query:
     async def ancestors(
         self, info: Info, id: strawberry.ID, max_depth: int | None = None, kinds: list[NodeKind] | None = None
     ) -> list[LineageHop]:
-        hops = await info.context.registry.traverse(id, Direction.UPSTREAM, max_depth, kinds)
-        info.context.spend_traversal(len(hops))
-        return [LineageHop.from_hop(h) for h in hops]
+        return await _hops(info, id, Direction.UPSTREAM, max_depth, kinds)
 
     @field("Everything derived from the node (its impact), at shortest depths.")
     async def descendants(
         self, info: Info, id: strawberry.ID, max_depth: int | None = None, kinds: list[NodeKind] | None = None
     ) -> list[LineageHop]:
-        hops = await info.context.registry.traverse(id, Direction.DOWNSTREAM, max_depth, kinds)
-        info.context.spend_traversal(len(hops))
-        return [LineageHop.from_hop(h) for h in hops]
+        return await _hops(info, id, Direction.DOWNSTREAM, max_depth, kinds)
+
+    @field(
+        "`ancestors` a page at a time (`first` 1..10000, default 1000; `after`: a previous page's "
+        "`pageInfo.endCursor`), by depth then id: streams any number of hops."
+    )
+    async def ancestors_connection(
+        self, info: Info, id: strawberry.ID, max_depth: int | None = None, kinds: list[NodeKind] | None = None,
+        first: int | None = HOP_PAGE, after: str | None = None,
+    ) -> HopConnection:
+        return await _hop_page(info, id, Direction.UPSTREAM, max_depth, kinds, first, after)
+
+    @field("`descendants` a page at a time, like `ancestorsConnection`.")
+    async def descendants_connection(
+        self, info: Info, id: strawberry.ID, max_depth: int | None = None, kinds: list[NodeKind] | None = None,
+        first: int | None = HOP_PAGE, after: str | None = None,
+    ) -> HopConnection:
+        return await _hop_page(info, id, Direction.DOWNSTREAM, max_depth, kinds, first, after)
 
     @field(
         "The node and the nodes its walk reaches (BOTH: ancestors and descendants) within maxDepth, with "
@@ -82,7 +123,7 @@ class Query:
     ) -> LineageGraph:
         graph = await info.context.registry.lineage(id, direction or Direction.UPSTREAM, max_depth)
         info.context.spend_traversal(len(graph.nodes))
-        return LineageGraph.from_subgraph(graph)
+        return LineageGraph.from_subgraph(graph, stubs=asks_ids_only(info, "nodes"))
 
     @field(
         "A shortest path from source to target, or null: UPSTREAM when target is an ancestor, DOWNSTREAM "
@@ -98,7 +139,7 @@ class Query:
     @field("The blob of a digest (hex or sha256:hex), or null when unknown.")
     async def blob(self, info: Info, digest: str) -> Blob | None:
         node = await info.context.loaders.nodes.load(Digest.parse(digest).node_id)
-        return None if node is None else Blob.from_node(node)
+        return None if node is None or not await info.context.registry.visible(node) else Blob.from_node(node)
 
     @field("Blob integrity: counts, bad blobs, and what they affect.")
     async def integrity_report(self, info: Info, project: str | None = None) -> IntegrityReport:
@@ -147,7 +188,7 @@ class Query:
     ) -> Connection[Run]:
         if filter is not None or order_by is not None:
             search = run_search.where_of(filter, project, name, tag, status)
-            return await run_search.search_runs(info, first, after, search, order_by)
+            return await run_search.search_runs(info, first, after, search, order_by, project)
         where = NodeFilter(project, name, tag, status.value if status else None)
         return await _listing(info, NodeKind.RUN, Run.from_node, first, after, where)
 

@@ -98,7 +98,7 @@ async def _target(context: Context, ref: str) -> Node:
     if is_digest(ref) or ref.startswith("sha256:"):
         blob_id = Digest.parse(ref).node_id
         found = await context.graph.get_nodes([blob_id])
-        if blob_id not in found:
+        if blob_id not in found or not await context.registry.visible(found[blob_id]):
             raise NotFound(f"no blob {blob_id}: no file with this digest is registered or uploaded")
         return found[blob_id]
     return await context.registry.resolve(ref)

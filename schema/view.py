@@ -23,10 +23,11 @@ from strawberry.http import GraphQLHTTPResponse
 from provgraph.errors import ProvgraphError, Unauthenticated, Unavailable
 from provgraph.schema.context import Context
 from provgraph.auth import Principal
+from provgraph.visibility import ReadScope
 from provgraph.services import Services
 
 
-IDE_PAGE = Principal("graphiql-page", frozenset())  # may write nothing
+IDE_PAGE = Principal("graphiql-page", frozenset(), ReadScope(frozenset()))  # may read or write nothing
 
 
 def graphql_error_response(exc: ProvgraphError) -> JSONResponse:

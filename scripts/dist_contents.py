@@ -12,10 +12,15 @@ PACKAGES = ("provgraph", "provgraph/graph", "provgraph/blobs", "provgraph/servic
             "provgraph/workers", "provgraph/sdk")
 GRAPHIQL = ("index.html", "graphiql.min.js", "graphiql.min.css", "react.production.min.js",
             "react-dom.production.min.js", "js.cookie.min.js", "plugin-explorer.umd.js", "plugin-explorer.css")
+UI = ("index.html", "app.js", "api.js", "browse.js", "dom.js", "export.js", "lineage.js", "metrics.js", "node.js",
+      "style.css", "vendor/cytoscape.esm.min.mjs", "vendor/cytoscape-dagre.min.mjs", "vendor/uPlot.esm.js",
+      "vendor/uPlot.min.css", "vendor/SHA256SUMS", "vendor/licenses/cytoscape.LICENSE")
 DATA = ("provgraph/py.typed", "provgraph/schema/schema.graphql",
-        *(f"provgraph/service/static/graphiql/{name}" for name in GRAPHIQL))
+        *(f"provgraph/service/static/graphiql/{name}" for name in GRAPHIQL),
+        *(f"provgraph/service/static/ui/{name}" for name in UI))
 SDIST = ("LICENSE", "README.md", "pyproject.toml", "schema/schema.graphql", "provgraph/py.typed",
-         "service/static/graphiql/index.html", "service/static/graphiql/graphiql.min.js")
+         "service/static/graphiql/index.html", "service/static/graphiql/graphiql.min.js",
+         *(f"service/static/ui/{name}" for name in UI))
 
 
 def check_wheel(path: str) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from provgraph.sdk.client import Client
 from provgraph.sdk.run import Run, current_run
+from provgraph.sdk.system import SystemSampler
 from provgraph.sdk.track import track
 from provgraph.sdk.types import (
     Artifact,
@@ -23,8 +24,10 @@ from provgraph.sdk.types import (
     RunRecord,
 )
 from provgraph.sdk.upload import UploadResult
+from provgraph.sdk.using import LocalArtifact
 
 __all__ = [
     "Artifact", "Blob", "Client", "Dataset", "Edge", "Evaluation", "FileInfo", "Hop", "Lineage",
-    "MetricPoint", "Model", "Run", "RunRecord", "UploadResult", "current_run", "track",
+    "LocalArtifact", "MetricPoint", "Model", "Run", "RunRecord", "SystemSampler", "UploadResult", "current_run",
+    "track",
 ]

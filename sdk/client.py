@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
+from provgraph.errors import BadInput
 from provgraph.ids import is_ulid, new_id
-from provgraph.sdk import artifacts, queries, registry
+from provgraph.sdk import artifacts, queries, registry, using
 from provgraph.sdk import compare as comparing
 from provgraph.sdk.download import DownloadReport, Downloader
 from provgraph.sdk.errors import OfflineRead, Unreachable
@@ -17,8 +18,9 @@ from provgraph.sdk.hashing import DigestCache
 from provgraph.sdk.offline import Journal, SyncResult
 from provgraph.sdk.progress import BarFactory, terminal_bar
 from provgraph.sdk.refs import RefLike, ref_of
-from provgraph.sdk.run import Inputs, Run
+from provgraph.sdk.run import Inputs, Run, current_run
 from provgraph.sdk.settings import ClientSettings
+from provgraph.sdk.system import check_interval
 from provgraph.sdk.transport import Transport
 from provgraph.sdk.types import (
     Artifact,
@@ -33,6 +35,7 @@ from provgraph.sdk.types import (
     artifact,
 )
 from provgraph.sdk.upload import UploadResult, Uploader
+from provgraph.sdk.using import LocalArtifact
 
 logger = logging.getLogger("provgraph.sdk")
 DIRECTIONS = {"up": "UPSTREAM", "upstream": "UPSTREAM", "down": "DOWNSTREAM", "downstream": "DOWNSTREAM",
@@ -177,16 +180,40 @@ class Client:
         return found
 
     def start_run(
-        self, name: str, inputs: Inputs = (), params: Mapping[str, Any] | None = None, *,
+        self, name: str | None = None, inputs: Inputs = (), params: Mapping[str, Any] | None = None, *,
         project: str | None = None, tags: Sequence[str] | None = None, kind: str | None = None,
         metadata: Mapping[str, Any] | None = None, capture: bool = True, flush_every: int = 10_000,
-        flush_seconds: float = 10.0,
+        flush_seconds: float = 10.0, resume: RefLike | None = None, system_metrics: float | None = None,
     ) -> Run:
         """Start a run (RUNNING) with its inputs, params and captured provenance (git,
         environment, GPUs unless ``capture=False``). Use it as a context manager, or
-        call ``run.finish()``."""
-        return Run.start(self, name, inputs, params, project or self.project, tags, kind, metadata, capture,
-                         flush_every, flush_seconds)
+        call ``run.finish()``.
+
+        ``resume=run_id`` continues a RUNNING run instead (after preemption): the same id,
+        each metric key's steps going on from the last stored; ``inputs`` and ``params``
+        are added to it. ``system_metrics=N`` samples CPU, memory and GPUs every N
+        seconds into ``system/*`` metrics. On a non-zero distributed rank (``RANK``,
+        ``SLURM_PROCID``, …) the run records nothing unless ``PROVGRAPH_ALL_RANKS=1``."""
+        if system_metrics is not None:
+            check_interval(system_metrics)  # before the run starts
+        if resume is not None:
+            run = Run.resume(self, ref_of(resume), name, inputs, params, flush_every, flush_seconds)
+        elif name is None:
+            raise BadInput("start_run needs a name (or resume= the id of a run to continue)")
+        else:
+            run = Run.start(self, name, inputs, params, project or self.project, tags, kind, metadata, capture,
+                            flush_every, flush_seconds)
+        if system_metrics is not None:
+            run.sample_system(system_metrics)
+        return run
+
+    def use(self, ref: RefLike, role: str | None = None, *, dest: PathLike | None = None,
+            run: Run | None = None) -> LocalArtifact:
+        """A local copy of ``ref``'s files, each verified against its digest (a changed
+        local file is fetched again), in ``dest`` (default: under the cache folder), and
+        ``Run USED ref {role}`` recorded on ``run`` (default: the current run, if any).
+        ``CorruptDownload`` when a file cannot be verified; then nothing is recorded."""
+        return using.use(self, ref, role, dest, run if run is not None else current_run())
 
     def sync(self) -> SyncResult:
         """Replay the offline journal to the service (idempotent)."""
@@ -221,6 +248,24 @@ class Client:
     def descendants(self, ref: RefLike, max_depth: int | None = None, kinds: Sequence[str] | None = None) -> list[Hop]:
         """Everything derived from ``ref`` (its impact), at shortest depths."""
         return self._hops("descendants", ref, max_depth, kinds)
+
+    def walk(self, ref: RefLike, direction: str = "upstream", max_depth: int | None = None,
+             kinds: Sequence[str] | None = None, page: int = 1000) -> Iterator[Hop]:
+        """Ancestors (``up``) or descendants (``down``) of ``ref``, streamed ``page`` hops per
+        request (by depth, then id): for answers too large to hold at once."""
+        fields = {"UPSTREAM": "ancestorsConnection", "DOWNSTREAM": "descendantsConnection"}
+        field = fields.get(DIRECTIONS.get(direction.lower(), direction.upper()), "")
+        if not field:
+            raise BadInput(f"walk goes 'up' or 'down', not {direction!r}")
+        variables = {"id": self.ref(ref), "maxDepth": max_depth, "kinds": [k.upper() for k in kinds] if kinds else None,
+                     "first": page, "after": None}
+        while True:
+            found = self.read(queries.HOP_PAGE % field, variables, f"{field} of {self.ref(ref)!r}")["page"]
+            for edge in found["edges"]:
+                yield Hop(artifact(edge["node"]), edge["depth"])
+            if not found["pageInfo"]["hasNextPage"]:
+                return
+            variables["after"] = found["pageInfo"]["endCursor"]
 
     def _hops(self, field: str, ref: RefLike, max_depth: int | None, kinds: Sequence[str] | None) -> list[Hop]:
         variables = {"id": self.ref(ref), "maxDepth": max_depth, "kinds": [k.upper() for k in kinds] if kinds else None}

@@ -34,6 +34,9 @@ ARTIFACT = "query($ref: String!) { node: artifact(ref: $ref) { ...N } }" + NODE_
 BLOB = "query($digest: String!) { node: blob(digest: $digest) { ...N } }" + NODE_FIELDS
 TRAVERSE = """query($id: ID!, $maxDepth: Int, $kinds: [NodeKind!]) {
   hops: %s(id: $id, maxDepth: $maxDepth, kinds: $kinds) { depth node { ...N } } }""" + NODE_FIELDS
+HOP_PAGE = """query($id: ID!, $maxDepth: Int, $kinds: [NodeKind!], $first: Int, $after: String) {
+  page: %s(id: $id, maxDepth: $maxDepth, kinds: $kinds, first: $first, after: $after) {
+    edges { depth node { ...N } } pageInfo { hasNextPage endCursor } } }""" + NODE_FIELDS
 LINEAGE = """query($id: ID!, $direction: Direction, $maxDepth: Int) {
   graph: lineage(id: $id, direction: $direction, maxDepth: $maxDepth) {
     direction nodes { ...N } edges { source target type role } } }""" + NODE_FIELDS
@@ -57,3 +60,5 @@ HISTORY = """query($id: ID!, $key: String!, $after: String) { node(id: $id) { ..
     points { key value step timestamp } pageInfo { hasNextPage endCursor } } } } }"""
 SUMMARY = """query($id: ID!) { node(id: $id) { ... on Run {
   metricSummary { key count last lastStep min minStep max maxStep } } } }"""
+LINK = """mutation($source: ID!, $target: ID!, $type: EdgeType!, $role: String) {
+  link(source: $source, target: $target, type: $type, role: $role) { source } }"""

@@ -4,26 +4,35 @@
 exception's type and message when the block raises (the exception still propagates).
 Metric points are buffered and sent in columnar batches (every ``flush_every`` points,
 every ``flush_seconds``, and at finish), each batch with its own id so a retried or
-replayed batch is stored once.
+replayed batch is stored once; logging is thread-safe (the system sampler logs from its
+own thread).
+
+A run resumed after preemption (``start_run(resume=id)``) continues the same run: each
+metric key's steps go on from the last one stored. On a non-zero distributed rank a run
+does not record (``recording`` is False) unless all ranks were asked to.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence, Union
 
-from provgraph.errors import BadInput, ProvgraphError
+from provgraph import validate
+from provgraph.errors import BadInput, Conflict, ProvgraphError
 from provgraph.ids import new_id
 from provgraph.sdk import queries
 from provgraph.sdk.files import PathLike
 from provgraph.sdk.provenance import capture
 from provgraph.sdk.refs import RefLike, ref_of
-from provgraph.sdk.types import Model
+from provgraph.sdk.system import SystemSampler, check_interval
+from provgraph.sdk.types import Artifact, Model, RunRecord
 
 if TYPE_CHECKING:
     from provgraph.sdk.client import Client
+    from provgraph.sdk.using import LocalArtifact
 
 logger = logging.getLogger("provgraph.sdk")
 Inputs = Union[Sequence[Union[RefLike, tuple[RefLike, str]]], Mapping[str, RefLike]]
@@ -44,6 +53,18 @@ def input_refs(inputs: Inputs) -> list[dict[str, Any]]:
         item, role = entry if isinstance(entry, tuple) else (entry, None)
         refs.append({"id": ref_of(item), "role": role})
     return refs
+
+
+def records(client: Client) -> bool:
+    """Whether this process records runs: rank 0, or every rank when asked."""
+    return client.settings.rank == 0 or client.settings.all_ranks
+
+
+def with_rank(client: Client, metadata: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """``metadata`` plus this process's rank and world size in a distributed job."""
+    if client.settings.world_size <= 1 and client.settings.rank == 0:
+        return dict(metadata) if metadata is not None else None
+    return {**(metadata or {}), "rank": client.settings.rank, "world_size": client.settings.world_size}
 
 
 class MetricBuffer:
@@ -77,25 +98,59 @@ class MetricBuffer:
 
 
 class Run:
-    """A run being recorded. ``id``, ``name``, ``project`` and ``status`` as on the service."""
+    """A run being recorded. ``id``, ``name``, ``project`` and ``status`` as on the service;
+    ``recording`` is False on a process that records nothing (a non-zero rank)."""
 
     def __init__(self, client: Client, run_id: str, name: str, project: str, flush_every: int,
-                 flush_seconds: float) -> None:
+                 flush_seconds: float, recording: bool = True) -> None:
         self.client, self.id, self.name, self.project = client, run_id, name, project
         self.status = "RUNNING"
+        self.recording = recording
         self.metrics = MetricBuffer(flush_every, flush_seconds)
+        self.used: list[Artifact] = []
+        self.sampler: SystemSampler | None = None
+        self._lock = threading.RLock()
         self._token: Any = None
 
     @classmethod
     def start(cls, client: Client, name: str, inputs: Inputs, params: Mapping[str, Any] | None, project: str,
               tags: Sequence[str] | None, kind: str | None, metadata: Mapping[str, Any] | None, capture_: bool,
               flush_every: int, flush_seconds: float) -> Run:
+        if not records(client):
+            return cls(client, new_id(), name, project, flush_every, flush_seconds, recording=False)
         provenance = capture(client.upload_bytes) if capture_ else {}
         run_id = new_id()
         variables = {"name": name, "project": project, "kind": kind, "params": params, "inputs": input_refs(inputs),
-                     "provenance": provenance, "tags": tags, "metadata": metadata, "id": run_id}
+                     "provenance": provenance, "tags": tags, "metadata": with_rank(client, metadata),
+                     "id": run_id}
         client.write(queries.START_RUN, variables, f"start run {name!r}")
         return cls(client, run_id, name, project, flush_every, flush_seconds)
+
+    @classmethod
+    def resume(cls, client: Client, run_id: str, name: str | None, inputs: Inputs,
+               params: Mapping[str, Any] | None, flush_every: int, flush_seconds: float) -> Run:
+        """The RUNNING run ``run_id`` again, its metric steps going on from the stored ones."""
+        if not records(client):
+            return cls(client, run_id, name or "", client.project, flush_every, flush_seconds, recording=False)
+        found = client.get(run_id)
+        if not isinstance(found, RunRecord):
+            raise BadInput(f"cannot resume {run_id!r}: it is a {found.kind.lower()}, not a run")
+        if name is not None and name != found.name:
+            raise BadInput(f"cannot resume run {found.id}: it is named {found.name!r}, not {name!r}")
+        if found.status != "RUNNING":
+            raise Conflict(f"cannot resume run {found.id}: it already finished as {found.status}; start a new run")
+        refs = input_refs(inputs)
+        for ref in refs:
+            if ref["role"] is not None:
+                validate.name(ref["role"], "input role")  # before anything is written
+        run = cls(client, found.id, found.name, found.project, flush_every, flush_seconds)
+        for entry in client.metric_summary(found.id):
+            run.metrics.last[entry["key"]] = (int(entry["lastStep"]), float(entry["last"]))
+        for ref in refs:
+            run.record_use(client.get(ref["id"]), ref["role"])
+        if params:
+            run.log_params(params)
+        return run
 
     # -- metrics --------------------------------------------------------------------
 
@@ -103,9 +158,10 @@ class Run:
         """Record ``value`` of ``key`` at ``step`` (default: the key's last step + 1)."""
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise BadInput(f"metric {key!r}: value {value!r} is not a number")
-        at = self.metrics.next_step(key) if step is None else step
-        if self.metrics.add(key, float(value), at, time.time() if timestamp is None else timestamp):
-            self.flush()
+        with self._lock:
+            at = self.metrics.next_step(key) if step is None else step
+            if self.metrics.add(key, float(value), at, time.time() if timestamp is None else timestamp):
+                self.flush()
 
     def log_metrics(self, values: Mapping[str, float], step: int | None = None) -> None:
         """Record several metrics at one step."""
@@ -114,10 +170,13 @@ class Run:
 
     def flush(self) -> None:
         """Send buffered points now (also done every N points, T seconds and at finish)."""
-        if self.metrics.count:
+        with self._lock:
+            if not self.metrics.count:
+                return
             series = self.metrics.take()
-            variables = {"run": self.id, "series": series, "batch": new_id()}
-            self.client.write(queries.LOG_SERIES, variables, f"log metrics of run {self.name!r}")
+            if self.recording:
+                variables = {"run": self.id, "series": series, "batch": new_id()}
+                self.client.write(queries.LOG_SERIES, variables, f"log metrics of run {self.name!r}")
 
     # -- params, seeds, notes -------------------------------------------------------
 
@@ -133,14 +192,34 @@ class Run:
         self._update({"notes": notes}, "set notes")
 
     def _update(self, changes: Mapping[str, Any], what: str) -> None:
-        self.client.write(queries.UPDATE_RUN, {"id": self.id, **changes}, f"{what} of run {self.name!r}")
+        if self.recording:
+                self.client.write(queries.UPDATE_RUN, {"id": self.id, **changes}, f"{what} of run {self.name!r}")
 
-    # -- outputs --------------------------------------------------------------------
+    # -- inputs and outputs ---------------------------------------------------------
 
-    def log_model(self, name: str, files: Mapping[str, PathLike] | None = None, *, parents: Sequence[RefLike] = (),
-                  metrics: Mapping[str, Any] | None = None, **options: Any) -> Model:
-        """Upload ``files`` and register the next version of model ``name``, GENERATED_BY this run."""
-        return self.client.register_model(name, files, parents=parents, run=self.id, metrics=metrics,
+    def use(self, ref: RefLike, role: str | None = None, *, dest: PathLike | None = None) -> LocalArtifact:
+        """A verified local copy of ``ref``'s files, recorded as an input of this run
+        (``Run USED ref {role}``); see ``Client.use``."""
+        return self.client.use(ref, role, dest=dest, run=self)
+
+    def record_use(self, found: Artifact, role: str | None) -> None:
+        """Add ``Run USED found {role}`` (idempotent); models used become default parents."""
+        if self.recording:
+            variables = {"source": self.id, "target": found.id, "type": "USED", "role": role}
+            self.client.write(queries.LINK, variables, f"record that run {self.name!r} used {found.label!r}")
+        if all(a.id != found.id for a in self.used):
+            self.used.append(found)
+
+    def log_model(self, name: str, files: Mapping[str, PathLike] | None = None, *,
+                  parents: Sequence[RefLike] | None = None, metrics: Mapping[str, Any] | None = None,
+                  **options: Any) -> Model | None:
+        """Upload ``files`` and register the next version of model ``name``, GENERATED_BY this
+        run and DERIVED_FROM ``parents`` (default: the models this run used). None on a
+        process that does not record (nothing is uploaded)."""
+        if not self.recording:
+            return None
+        chosen = [a.id for a in self.used if a.kind == "MODEL"] if parents is None else parents
+        return self.client.register_model(name, files, parents=chosen, run=self.id, metrics=metrics,
                                           project=options.pop("project", self.project), **options)
 
     # -- finishing ------------------------------------------------------------------
@@ -149,11 +228,23 @@ class Run:
                metrics: Mapping[str, float] | None = None) -> None:
         """Flush metrics and mark the run COMPLETED or FAILED; final metrics are the last
         value of each logged key, overridden by ``metrics``."""
+        if self.sampler is not None:
+            self.sampler.stop()
         self.flush()
         final = {key: value for key, (_, value) in self.metrics.last.items()} | dict(metrics or {})
         variables = {"id": self.id, "status": status, "metrics": final, "error": error}
-        self.client.write(queries.FINISH_RUN, variables, f"finish run {self.name!r}")
+        if self.recording:
+            self.client.write(queries.FINISH_RUN, variables, f"finish run {self.name!r}")
         self.status = status
+
+    def sample_system(self, every_s: float = 10.0) -> SystemSampler:
+        """Log CPU, memory and (through NVML, when present) GPU use as ``system/*`` metrics
+        every ``every_s`` seconds until the run finishes; sampling never raises."""
+        if self.sampler is None:
+            self.sampler = SystemSampler(self, check_interval(every_s))
+            if self.recording:
+                self.sampler.start()
+        return self.sampler
 
     def __enter__(self) -> Run:
         self._token = _current.set(self)

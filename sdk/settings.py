@@ -12,6 +12,9 @@ from provgraph.errors import ConfigError
 DEFAULT_URL = "http://127.0.0.1:8000"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
+# Where distributed launchers (torchrun, SLURM, Open MPI, MPICH/Intel MPI) put the rank.
+RANK_VARIABLES = ("RANK", "SLURM_PROCID", "OMPI_COMM_WORLD_RANK", "PMI_RANK", "LOCAL_RANK")
+SIZE_VARIABLES = ("WORLD_SIZE", "SLURM_NTASKS", "OMPI_COMM_WORLD_SIZE", "PMI_SIZE")
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,11 @@ class ClientSettings:
     write locally; ``provgraph sync`` replays it), ``PROVGRAPH_CACHE_DIR`` (digest cache,
     offline journal and resume journal of direct uploads; default ``~/.cache/provgraph``)
     and ``PROVGRAPH_UPLOAD_CONCURRENCY`` (parts sent at once by a direct upload; 8).
+
+    ``rank`` and ``world_size`` come from the launcher's variables (``RANK``,
+    ``SLURM_PROCID``, ``OMPI_COMM_WORLD_RANK``, ``PMI_RANK``, ``LOCAL_RANK``, in that order;
+    ``WORLD_SIZE``, ``SLURM_NTASKS``, ``OMPI_COMM_WORLD_SIZE``, ``PMI_SIZE``): only rank 0
+    records runs unless ``PROVGRAPH_ALL_RANKS=1`` (``all_ranks``).
     """
 
     url: str = DEFAULT_URL
@@ -33,6 +41,9 @@ class ClientSettings:
     timeout_s: float = 60.0
     retries: int = 4
     upload_concurrency: int = 8
+    rank: int = 0
+    world_size: int = 1
+    all_ranks: bool = False
 
     def __repr__(self) -> str:
         token = "**********" if self.token else None
@@ -48,6 +59,9 @@ class ClientSettings:
             offline=_flag(env, "PROVGRAPH_OFFLINE"),
             cache_dir=_cache_dir(env),
             upload_concurrency=_positive(env, "PROVGRAPH_UPLOAD_CONCURRENCY", 8),
+            rank=_first_whole(env, RANK_VARIABLES, 0),
+            world_size=_first_whole(env, SIZE_VARIABLES, 1),
+            all_ranks=_flag(env, "PROVGRAPH_ALL_RANKS"),
         )
 
 
@@ -67,6 +81,17 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= 256:
         raise ConfigError(f"{name}={raw!r} is not a whole number from 1 to 256")
     return int(raw)
+
+
+def _first_whole(env: Mapping[str, str], names: tuple[str, ...], default: int) -> int:
+    """The first of ``names`` that is set, as a whole number (``ConfigError`` otherwise)."""
+    for name in names:
+        raw = env.get(name, "").strip()
+        if raw:
+            if not raw.isdigit():
+                raise ConfigError(f"{name}={raw!r} is not a whole number")
+            return int(raw)
+    return default
 
 
 def _cache_dir(env: Mapping[str, str]) -> Path:

@@ -1,4 +1,4 @@
-"""The Starlette application: ``/graphql``, the probes and the blob routes.
+"""The Starlette application: ``/graphql``, the probes, the blob routes and the web UI (``/ui/``).
 
 ``/metrics`` is the Prometheus exposition (``provgraph.telemetry``); every request passes
 ``ObserveMiddleware`` (request id, access line, HTTP metrics).
@@ -40,6 +40,7 @@ from provgraph.auth import Auth
 from provgraph.service.blobs import routes as blob_routes
 from provgraph.service.graphiql import OfflineGraphQLView, assets_route
 from provgraph.service.limits import LimitsMiddleware
+from provgraph.service.ui import routes as ui_routes
 from provgraph.service.observe import ObserveMiddleware
 from provgraph.telemetry import CONTENT_TYPE_LATEST, exposition, timed_graph
 from provgraph.service.uploads import routes as upload_routes
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None, *, graph: GraphStore | None = N
         Route("/metrics", metrics, methods=["GET"]),
         *blob_routes,
         *upload_routes,
+        *ui_routes,
     ]
     middleware = [Middleware(ObserveMiddleware), Middleware(LimitsMiddleware, settings=settings)]
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)

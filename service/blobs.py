@@ -18,6 +18,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from provgraph.auth import Principal
 from provgraph.digest import Digest
 from provgraph.errors import BadInput, NotFound
 from provgraph.ids import utcnow
@@ -39,8 +40,12 @@ class Unsatisfiable(Exception):
 async def blob_endpoint(request: Request) -> Response:
     services: Services = request.app.state.services
     try:
-        services.auth.authenticate(request.headers.get("authorization"))
+        principal = services.auth.authenticate(request.headers.get("authorization"))
         digest = Digest.parse(request.path_params["digest"])
+        if request.method == "PUT":
+            principal.check_upload()
+        elif not principal.reads.sees_blob(await _projects(services, principal, digest)):
+            raise NotFound(f"no blob {digest.node_id}")  # as for bytes that are not here
         return await HANDLERS[request.method](request, services, digest)
     except ClientDisconnect:
         return error_response(BadInput("the client disconnected before the upload finished"))
@@ -69,7 +74,7 @@ async def post_blob(request: Request) -> Response:
     """``POST``: store unnamed bytes; ``HEAD``: 204 when this store takes them, else 501."""
     services: Services = request.app.state.services
     try:
-        services.auth.authenticate(request.headers.get("authorization"))
+        services.auth.authenticate(request.headers.get("authorization")).check_upload()
         if not services.content.takes_unnamed:
             raise Unsupported("this blob store needs the digest first: PUT /blobs/sha256/{digest}")
         if request.method == "HEAD":
@@ -157,6 +162,11 @@ def _suffix(length: int, size: int) -> tuple[int, int]:
     if length == 0 or size == 0:
         raise Unsatisfiable()
     return max(0, size - length), size
+
+
+async def _projects(services: Services, principal: Principal, digest: Digest) -> frozenset[str]:
+    """The projects whose nodes name the blob (not asked when the reader reads all)."""
+    return frozenset() if principal.reads.everything else await services.graph.blob_projects(digest.node_id)
 
 
 async def _size(services: Services, digest: Digest) -> int:

@@ -113,7 +113,7 @@ async def abort(request: Request, services: Services, digest: Digest) -> Respons
 async def endpoint(request: Request) -> Response:
     services: Services = request.app.state.services
     try:
-        services.auth.authenticate(request.headers.get("authorization"))
+        services.auth.authenticate(request.headers.get("authorization")).check_upload()
         digest = Digest.parse(request.path_params["digest"])
         if "upload_id" not in request.path_params:
             return await start(request, services, digest)

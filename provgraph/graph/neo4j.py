@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Awaitable, Callable, Mapping, Sequence, TypeVar
+from typing import Awaitable, Callable, Collection, Mapping, Sequence, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
@@ -281,11 +281,15 @@ class Neo4jGraphStore:
     async def path(self, source: str, target: str, direction: PathDirection = PathDirection.ANY) -> Subgraph | None:
         return await self.reads.path(source, target, direction)
 
-    async def blob_counts(self, project: str | None) -> dict[BlobStatus, int]:
-        return await self.reads.blob_counts(project)
+    async def blob_counts(self, projects: Collection[str] | None) -> dict[BlobStatus, int]:
+        return await self.reads.blob_counts(projects)
 
-    async def blobs_with_status(self, statuses: Sequence[BlobStatus], project: str | None, limit: int) -> list[Node]:
-        return await self.reads.blobs_with_status(statuses, project, limit)
+    async def blobs_with_status(self, statuses: Sequence[BlobStatus], projects: Collection[str] | None,
+                                limit: int) -> list[Node]:
+        return await self.reads.blobs_with_status(statuses, projects, limit)
+
+    async def blob_projects(self, node_id: str) -> frozenset[str]:
+        return await self.reads.blob_projects(node_id)
 
     # -- integrity (workers) --------------------------------------------------------
 

@@ -177,10 +177,13 @@ def edges_among(pairwise: bool) -> str:
     return f"{match} RETURN collect([a.id, b.id, type(r), r.role, r.path])"
 
 
-def blob_scope(project: bool) -> str:
-    if not project:
+def blob_scope(projects: bool) -> str:
+    if not projects:
         return "MATCH (b:Blob)"
-    return "MATCH (a:Node {project: $project})-[:HAS_FILE]->(b:Blob) WITH DISTINCT b"
+    return "MATCH (a:Node)-[:HAS_FILE]->(b:Blob) WHERE a.project IN $projects WITH DISTINCT b"
+
+
+BLOB_PROJECTS = "MATCH (b:Node {id: $id})<-[:HAS_FILE]-(a:Node) RETURN DISTINCT a.project"
 
 
 def blob_counts(project: bool) -> str:

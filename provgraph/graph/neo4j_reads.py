@@ -8,7 +8,7 @@ come from ``graph.bfs``. Shallow bounded walks go level by level instead.
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Iterable, Sequence, TypeVar
+from typing import Any, Awaitable, Callable, Collection, Iterable, Sequence, TypeVar
 
 from neo4j import AsyncManagedTransaction
 
@@ -91,6 +91,9 @@ class Reads:
         if where.tag is not None:
             filters.append("$tag IN n.tags")
             params["tag"] = where.tag
+        if where.projects is not None:
+            filters.append("n.project IN $projects")
+            params["projects"] = sorted(where.projects)
         if after is not None:
             filters.append("n.id < $after")
             params["after"] = after
@@ -256,16 +259,20 @@ class Reads:
 
     # -- blobs ----------------------------------------------------------------------
 
-    async def blob_counts(self, project: str | None) -> dict[BlobStatus, int]:
+    async def blob_counts(self, projects: Collection[str] | None) -> dict[BlobStatus, int]:
         counts = {status: 0 for status in BlobStatus}
-        params = {"project": project} if project is not None else {}
-        for status, count in await self.query(q.blob_counts(project is not None), **params):
+        params = {"projects": sorted(projects)} if projects is not None else {}
+        for status, count in await self.query(q.blob_counts(projects is not None), **params):
             counts[BlobStatus(status)] = count
         return counts
 
-    async def blobs_with_status(self, statuses: Sequence[BlobStatus], project: str | None, limit: int) -> list[Node]:
+    async def blobs_with_status(self, statuses: Sequence[BlobStatus], projects: Collection[str] | None,
+                                limit: int) -> list[Node]:
         params: dict[str, Any] = {"statuses": [s.value for s in statuses], "limit": limit}
-        if project is not None:
-            params["project"] = project
-        found = await self.collected(q.blobs_with_status(project is not None), **params)
+        if projects is not None:
+            params["projects"] = sorted(projects)
+        found = await self.collected(q.blobs_with_status(projects is not None), **params)
         return [node_from_row(r) for r in found]
+
+    async def blob_projects(self, node_id: str) -> frozenset[str]:
+        return frozenset(r[0] for r in await self.query(q.BLOB_PROJECTS, id=node_id))

@@ -10,7 +10,7 @@ needs atomicity: version allocation, uniqueness, existence of edge targets, cycl
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Mapping, Protocol, Sequence
+from typing import Collection, Mapping, Protocol, Sequence
 
 from provgraph.checks import CheckResult, Shard
 from provgraph.digest import Digest
@@ -243,13 +243,17 @@ class GraphStore(Protocol):
         node to itself is a path of one node. None when no such path exists;
         ``NotFound`` for an unknown end."""
 
-    async def blob_counts(self, project: str | None) -> dict[BlobStatus, int]:
-        """Number of Blob nodes by status (for ``project``: blobs its nodes name)."""
+    async def blob_counts(self, projects: Collection[str] | None) -> dict[BlobStatus, int]:
+        """Number of Blob nodes by status (for ``projects``: blobs their nodes name)."""
 
     async def blobs_with_status(
-        self, statuses: Sequence[BlobStatus], project: str | None, limit: int
+        self, statuses: Sequence[BlobStatus], projects: Collection[str] | None, limit: int
     ) -> list[Node]:
-        """Blob nodes in one of ``statuses`` (for ``project``: that its nodes name)."""
+        """Blob nodes in one of ``statuses`` (for ``projects``: that their nodes name)."""
+
+    async def blob_projects(self, node_id: str) -> frozenset[str]:
+        """The projects of the nodes that have blob ``node_id`` as a file (empty for an
+        unknown or unreferenced blob)."""
 
     # -- integrity (workers) --------------------------------------------------------
 

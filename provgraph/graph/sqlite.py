@@ -13,7 +13,7 @@ import threading
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Sequence, TypeVar
+from typing import Callable, Collection, Iterator, Mapping, Sequence, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import anyio.to_thread
@@ -293,13 +293,16 @@ class SqliteGraphStore:
     async def path(self, source: str, target: str, direction: PathDirection = PathDirection.ANY) -> Subgraph | None:
         return await self._read(lambda r: r.path(source, target, direction))
 
-    async def blob_counts(self, project: str | None) -> dict[BlobStatus, int]:
-        return await self._read(lambda r: r.blob_counts(project))
+    async def blob_counts(self, projects: Collection[str] | None) -> dict[BlobStatus, int]:
+        return await self._read(lambda r: r.blob_counts(projects))
 
     async def blobs_with_status(
-        self, statuses: Sequence[BlobStatus], project: str | None, limit: int
+        self, statuses: Sequence[BlobStatus], projects: Collection[str] | None, limit: int
     ) -> list[Node]:
-        return await self._read(lambda r: r.blobs_with_status(statuses, project, limit))
+        return await self._read(lambda r: r.blobs_with_status(statuses, projects, limit))
+
+    async def blob_projects(self, node_id: str) -> frozenset[str]:
+        return await self._read(lambda r: r.blob_projects(node_id))
 
     # -- integrity (workers) --------------------------------------------------------
 

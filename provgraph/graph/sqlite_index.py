@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from typing import Callable, Hashable, Iterator, Sequence
 
 from provgraph.errors import NotFound
+from provgraph.graph import heap
 from provgraph.graph.hops import page_after, parse_cursor
 from provgraph.model import Direction, Edge, EdgeType, Hop, HopRef, Node, NodeKind, Page, Subgraph
 
@@ -139,6 +140,7 @@ class TraversalIndex:
                         self._version = version
             finally:
                 conn.execute("COMMIT")
+        heap.grew(0)  # growth left waiting by the interval settles on a later traversal
 
     def _catch_up(self, conn: sqlite3.Connection, rebuild: bool) -> None:
         nodes = conn.execute(_NODES, (self.last_seq,)).fetchall()
@@ -151,6 +153,7 @@ class TraversalIndex:
         self._forget()
         self._add_nodes(nodes)
         self._add_edges(edges)
+        heap.grew(4 * len(nodes))  # four adjacency lists a node
 
     def _reused(self, conn: sqlite3.Connection, edges: list[tuple[int, int, int, str, str | None]]) -> bool:
         """Whether a new edge ends at a seq the index knows under another id: SQLite gives
@@ -271,6 +274,7 @@ class TraversalIndex:
             found.update(fetched)
             if len(cache) + len(fetched) <= NODE_CACHE_LIMIT:
                 cache.update(fetched)
+                heap.grew(5 * len(fetched))  # a node, its __dict__, tags, metadata, props
         return found
 
     # -- answers --------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any, Sequence
+from typing import Any, Collection, Sequence
 
 from provgraph.errors import NotFound
 from provgraph.graph.bfs import adjacency, shortest_path
@@ -93,6 +93,9 @@ class Reader:
         if where.tag is not None:
             sql += " AND EXISTS (SELECT 1 FROM json_each(n.doc, '$.t') WHERE value = ?)"
             args.append(where.tag)
+        if where.projects is not None:
+            sql += " AND n.project IN (SELECT value FROM json_each(?))"
+            args.append(_json(sorted(where.projects)))
         if after is not None:
             sql += " AND n.id < ?"
             args.append(after)
@@ -163,21 +166,28 @@ class Reader:
 
     # -- blobs ----------------------------------------------------------------------
 
-    def _blob_scope(self, project: str | None) -> tuple[str, list[Any]]:
-        if project is None:
+    def _blob_scope(self, projects: Collection[str] | None) -> tuple[str, list[Any]]:
+        if projects is None:
             return "FROM nodes b WHERE b.kind = 'BLOB'", []
         return ("FROM nodes b WHERE b.kind = 'BLOB' AND EXISTS (SELECT 1 FROM edges e JOIN nodes a "
-                "ON a.seq = e.src WHERE e.dst = b.seq AND e.type = 'HAS_FILE' AND a.project = ?)", [project])
+                "ON a.seq = e.src WHERE e.dst = b.seq AND e.type = 'HAS_FILE' "
+                "AND a.project IN (SELECT value FROM json_each(?)))", [_json(sorted(projects))])
 
-    def blob_counts(self, project: str | None) -> dict[BlobStatus, int]:
-        scope, args = self._blob_scope(project)
+    def blob_projects(self, node_id: str) -> frozenset[str]:
+        rows = self.conn.execute(
+            "SELECT DISTINCT a.project FROM nodes b JOIN edges e ON e.dst = b.seq AND e.type = 'HAS_FILE' "
+            "JOIN nodes a ON a.seq = e.src WHERE b.id = ?", (node_id,))
+        return frozenset(project for (project,) in rows)
+
+    def blob_counts(self, projects: Collection[str] | None) -> dict[BlobStatus, int]:
+        scope, args = self._blob_scope(projects)
         counts = {status: 0 for status in BlobStatus}
         for status, count in self.conn.execute(f"SELECT b.status, COUNT(*) {scope} GROUP BY b.status", args):
             counts[BlobStatus(status)] = count
         return counts
 
-    def blobs_with_status(self, statuses: Sequence[BlobStatus], project: str | None, limit: int) -> list[Node]:
-        scope, args = self._blob_scope(project)
+    def blobs_with_status(self, statuses: Sequence[BlobStatus], projects: Collection[str] | None, limit: int) -> list[Node]:
+        scope, args = self._blob_scope(projects)
         rows = self.conn.execute(
             f"SELECT {NODE_COLUMNS.replace('n.', 'b.')} {scope} AND b.status IN (SELECT value FROM json_each(?)) "
             "ORDER BY b.id LIMIT ?",

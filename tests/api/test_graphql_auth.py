@@ -1,13 +1,16 @@
-"""Tokens: UNAUTHENTICATED (HTTP 401) without a known one, FORBIDDEN outside its projects."""
+"""Tokens: UNAUTHENTICATED (HTTP 401) without a known one, FORBIDDEN outside its projects.
+(What a token may read: test_read_isolation.)"""
 
 from __future__ import annotations
 
 from typing import Callable
 
+from provgraph.auth import Grant
+
 from .support import TestClient, data, error, post
 
 ClientFactory = Callable[..., TestClient]
-TOKENS = {"admin-token": None, "team-a-token": frozenset({"a"})}
+TOKENS = {"admin-token": None, "team-a-token": Grant.parse("a|read:*")}
 QUERY = "{ models { edges { node { id } } } }"
 
 
@@ -37,7 +40,7 @@ def test_unauthenticated_writes_write_nothing(make_client: ClientFactory) -> Non
     assert models_of(client, "default") == []
 
 
-def test_known_token_reads_everything(make_client: ClientFactory) -> None:
+def test_a_token_granted_read_star_reads_everything(make_client: ClientFactory) -> None:
     client = make_client(auth_tokens=TOKENS)
     assert data(client, QUERY, token="team-a-token") == {"models": {"edges": []}}
 

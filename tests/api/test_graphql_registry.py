@@ -10,6 +10,7 @@ import threading
 import time
 from typing import Any, Callable
 
+from provgraph.auth import Grant
 from provgraph.digest import digest_of_bytes
 
 from ..workers.test_webhooks import Receiver
@@ -136,7 +137,7 @@ def test_auto_deprecate_setting(client: TestClient) -> None:
 
 
 def test_tokens_scope_deploys_and_are_recorded(make_client: ClientFactory) -> None:
-    client = make_client(auth_tokens={"admin-token": None, "team-a-token": frozenset({"a"})})
+    client = make_client(auth_tokens={"admin-token": None, "team-a-token": Grant.parse("a|read:*")})
     register(client, "m", "b", "admin-token")
     register(client, "m", "a", "admin-token")
     assert error(client, DEPLOY, {"m": "b/m:v1"}, "team-a-token") == (

@@ -6,6 +6,9 @@ from typing import Any
 
 import pytest
 
+from provgraph.auth import Grant
+
+from .conftest import ClientFactory
 from .support import TestClient, data, error
 
 START = """mutation($name: String!, $params: JSON, $tags: [String!], $project: String) {
@@ -107,3 +110,19 @@ def test_filter_over_the_limits_is_bad_input(runs: TestClient) -> None:
         "BAD_INPUT", f"filter is {len(text)} characters; the limit is 4000")
     text = " OR ".join(["metrics.loss < 1"] * 33)
     assert error(runs, SEARCH, {"filter": text}) == ("BAD_INPUT", "filter has 33 comparisons; the limit is 32")
+
+
+def test_search_shows_the_projects_a_token_may_read(make_client: ClientFactory) -> None:
+    client = make_client(auth_tokens={"admin": Grant(), "reader": Grant.parse("read:a")})
+    for project, name, loss in (("a", "a1", 0.1), ("b", "b1", 0.05), ("a", "a2", 0.3)):
+        run_id = data(client, START, {"name": name, "project": project}, "admin")["startRun"]["id"]
+        data(client, FINISH, {"id": run_id, "metrics": {"loss": loss}}, "admin")
+
+    def found(token: str, **variables: Any) -> list[str]:
+        page = data(client, SEARCH, {"first": 10, **variables}, token)["runs"]
+        return [e["node"]["name"] for e in page["edges"]]
+
+    assert found("admin", filter="metrics.loss < 1", orderBy="metrics.loss") == ["b1", "a1", "a2"]
+    assert found("reader", filter="metrics.loss < 1", orderBy="metrics.loss") == ["a1", "a2"]
+    assert found("reader", filter='project = "b"') == []
+    assert found("reader", orderBy="name", project="b") == []

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from provgraph.auth import Grant
 from provgraph.graph import GraphStore, open_graph_store
 from provgraph.ids import utcnow
 from provgraph.model import BlobStatus, NodeKind
@@ -141,7 +142,7 @@ def test_verify_artifact_says_valid_or_exactly_what_differs(client: TestClient, 
 
 
 def test_verify_artifact_errors(make_client: Any, tmp_path: Path) -> None:
-    client = make_client(auth_tokens={"scoped": frozenset({"elsewhere"})})
+    client = make_client(auth_tokens={"scoped": Grant.parse("elsewhere|read:*")})
     auth = {"Authorization": "Bearer scoped"}
     digest = "0" * 64
     query = {"query": VERIFY, "variables": {"ref": digest}}

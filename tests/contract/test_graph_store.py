@@ -216,10 +216,25 @@ async def test_blob_counts_and_lists_by_project(graph_store: GraphStore) -> None
     await graph_store.record_blob(digest("b"), 1, BlobStatus.MISSING, now)
     counts = await graph_store.blob_counts(None)
     assert (counts[BlobStatus.PENDING], counts[BlobStatus.MISSING], counts[BlobStatus.VERIFIED]) == (1, 1, 0)
-    assert (await graph_store.blob_counts("p"))[BlobStatus.MISSING] == 0
-    missing = await graph_store.blobs_with_status([BlobStatus.MISSING, BlobStatus.CORRUPT], "q", 10)
+    assert (await graph_store.blob_counts(["p"]))[BlobStatus.MISSING] == 0
+    both = await graph_store.blob_counts(["p", "q"])
+    assert (both[BlobStatus.PENDING], both[BlobStatus.MISSING]) == (1, 1)
+    assert sum((await graph_store.blob_counts([])).values()) == 0
+    missing = await graph_store.blobs_with_status([BlobStatus.MISSING, BlobStatus.CORRUPT], ["q"], 10)
     assert [b.id for b in missing] == [digest("b").node_id]
-    assert await graph_store.blobs_with_status([BlobStatus.MISSING], "p", 10) == []
+    assert await graph_store.blobs_with_status([BlobStatus.MISSING], ["p"], 10) == []
+    assert await graph_store.blobs_with_status([BlobStatus.MISSING], ["elsewhere"], 10) == []
+
+
+async def test_blob_projects_name_the_projects_that_hold_a_blob(graph_store: GraphStore) -> None:
+    shared = FileRef("w", digest("c"), 1)
+    await graph_store.create_node(NewNode(NodeKind.DATASET, "p", "d", files=(shared,)))
+    await graph_store.create_node(NewNode(NodeKind.MODEL, "q", "m", files=(FileRef("x", digest("c"), 1),)))
+    await graph_store.create_node(NewNode(NodeKind.MODEL, "q", "n", files=(FileRef("y", digest("c"), 1),)))
+    assert await graph_store.blob_projects(digest("c").node_id) == frozenset({"p", "q"})
+    await graph_store.record_blob(digest("f"), 1, BlobStatus.VERIFIED, datetime.now(timezone.utc))
+    assert await graph_store.blob_projects(digest("f").node_id) == frozenset()
+    assert await graph_store.blob_projects("sha256:" + "0" * 64) == frozenset()
 
 
 async def test_listing_pages_newest_first_with_filters(graph_store: GraphStore) -> None:
@@ -236,6 +251,13 @@ async def test_listing_pages_newest_first_with_filters(graph_store: GraphStore) 
     assert seen == sorted((n.id for n in made), reverse=True)
     tagged = await graph_store.list_nodes(NodeKind.MODEL, NodeFilter(tag="even", name="m"), 10, None)
     assert len(tagged.items) == 4
+    scoped = await graph_store.list_nodes(NodeKind.MODEL, NodeFilter(projects=frozenset({"other", "x"})), 10, None)
+    assert [n.project for n in scoped.items] == ["other"]
+    both = await graph_store.list_nodes(NodeKind.MODEL, NodeFilter(projects=frozenset({"other", "p"})), 10, None)
+    assert len(both.items) == 8
+    assert (await graph_store.list_nodes(NodeKind.MODEL, NodeFilter(projects=frozenset()), 10, None)).items == []
+    narrowed = NodeFilter(project="p", projects=frozenset({"other"}))
+    assert (await graph_store.list_nodes(NodeKind.MODEL, narrowed, 10, None)).items == []
 
 
 # -- traversals ---------------------------------------------------------------------

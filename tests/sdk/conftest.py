@@ -11,6 +11,7 @@ from typing import Iterator
 import pytest
 
 from provgraph.sdk import Client
+from provgraph.sdk.settings import RANK_VARIABLES, SIZE_VARIABLES
 
 from .service import Service, running
 
@@ -30,7 +31,9 @@ def project() -> str:
 
 @pytest.fixture(autouse=True)
 def _client_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("PROVGRAPH_URL", "PROVGRAPH_TOKEN", "PROVGRAPH_OFFLINE", "PROVGRAPH_PROJECT"):
+    # A test run inside a SLURM or torchrun job must not become a non-recording rank.
+    for name in ("PROVGRAPH_URL", "PROVGRAPH_TOKEN", "PROVGRAPH_OFFLINE", "PROVGRAPH_PROJECT", "PROVGRAPH_ALL_RANKS",
+                 *RANK_VARIABLES, *SIZE_VARIABLES):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PROVGRAPH_CACHE_DIR", str(tmp_path / "cache"))
 
