@@ -5,6 +5,7 @@ a highlighted path, collapse by depth, and the PNG, SVG and Mermaid exports."""
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -262,3 +263,28 @@ def test_expanding_upstream_fetches_ancestors_only_and_then_the_exact_edges(ui: 
     assert "ancestorsConnection" in str(sent[0]["query"]) and "descendantsConnection" not in str(sent[0]["query"])
     # one page held them all: their typed edges come from one lineage call of depth 1
     assert "lineage(" in str(sent[1]["query"]) and sent[1]["variables"] == {"id": hub.dataset, "direction": "UPSTREAM"}
+
+
+def test_an_edge_a_hop_cannot_type_is_drawn_and_exported_untyped(ui: UI, seeded: Seeded, tmp_path: Path) -> None:
+    # Run → Blob may be USED or HAS_FILE, and a hop does not say which; a page of one
+    # neighbour keeps the exact lineage call out
+    hub = seeded.hub
+    first, second = hub.log_runs
+    ui.node(first, direction="BOTH", depth=1, page=1)
+    assert set(nodes(ui)) == {first, hub.log}
+    click_node(ui, hub.log)
+    more = f"more:DOWN:{hub.log}"
+    wait_ready(ui, 3 if min(hub.log_runs) == first else 4)
+    click_node(ui, more)
+    ui.page.wait_for_function("more => document.querySelector('#graph').dataset.state === 'ready'"
+                              " && !window.provgraph.snapshot().nodes.some(n => n.id === more)", arg=more)
+    assert set(nodes(ui)) == {first, second, hub.log}
+    assert edges(ui) == {(first, "HAS_FILE", hub.log), (second, "", hub.log)}
+    with ui.page.expect_download() as info:
+        ui.page.click("#export-mermaid")
+    saved = tmp_path / "lineage.mmd"
+    info.value.save_as(saved)
+    arrows = [line for line in saved.read_text().splitlines() if "-->" in line]
+    assert len(arrows) == 2
+    assert sum(" -->|HAS_FILE (log.txt)| " in a for a in arrows) == 1
+    assert sum(re.fullmatch(r"  n\d+ --> n\d+", a) is not None for a in arrows) == 1
