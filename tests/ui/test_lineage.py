@@ -8,6 +8,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 from .conftest import FAN, HUB, HUB_PAGE, Seeded, UI
 from .seed import CKPT, sha
@@ -25,7 +26,7 @@ def nodes(ui: UI) -> dict[object, dict[str, object]]:
     return {n["id"]: n for n in ui.snapshot()["nodes"]}
 
 
-def graphql_sent(ui: UI, since: int = 0) -> list[dict[str, object]]:
+def graphql_sent(ui: UI, since: int = 0) -> list[dict[str, Any]]:
     """The GraphQL requests (query and variables) the page sent, from the ``since``-th request on."""
     return [json.loads(r.post_data or "{}") for r in ui.requests[since:] if r.url.endswith("/graphql")]
 
@@ -246,8 +247,8 @@ def test_expanding_a_node_with_more_neighbours_than_a_page_fetches_them_page_by_
     assert "ancestorsConnection" in str(sent[0]["query"]) and "descendantsConnection" in str(sent[0]["query"])
     assert all("descendantsConnection" in str(q["query"]) and "ancestorsConnection" not in str(q["query"]) for q in sent[1:])
     assert [q["variables"] for q in sent][0] == {"id": hub.dataset, "first": HUB_PAGE}
-    assert all(q["variables"]["first"] == HUB_PAGE and q["variables"]["after"] for q in sent[1:])  # type: ignore[index]
-    assert len({q["variables"]["after"] for q in sent[1:]}) == 2  # type: ignore[index]
+    assert all(q["variables"]["first"] == HUB_PAGE and q["variables"]["after"] for q in sent[1:])
+    assert len({q["variables"]["after"] for q in sent[1:]}) == 2
 
 
 def test_expanding_upstream_fetches_ancestors_only_and_then_the_exact_edges(ui: UI, seeded: Seeded) -> None:
