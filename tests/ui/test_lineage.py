@@ -289,3 +289,16 @@ def test_an_edge_a_hop_cannot_type_is_drawn_and_exported_untyped(ui: UI, seeded:
     assert len(arrows) == 2
     assert sum(" -->|HAS_FILE (log.txt)| " in a for a in arrows) == 1
     assert sum(re.fullmatch(r"  n\d+ --> n\d+", a) is not None for a in arrows) == 1
+
+
+def test_a_page_size_out_of_range_or_not_a_number_falls_back_or_is_capped(ui: UI, seeded: Seeded) -> None:
+    hub = seeded.hub
+    cases = (("0", 1000), ("-5", 1000), ("abc", 1000), ("99999", 10_000), ("2.7", 2))
+    for run, (given, asked) in zip(hub.runs, cases):  # another root each time: a fresh graph
+        ui.node(run, direction="UPSTREAM", depth=1, page=given)
+        loaded = len(ui.requests)
+        click_node(ui, hub.dataset)
+        wait_ready(ui, 3)
+        first = graphql_sent(ui, loaded)[0]
+        assert "ancestorsConnection" in first["query"] and first["variables"] == {"id": hub.dataset, "first": asked}, given
+        assert set(nodes(ui)) == {run, hub.dataset, hub.blob}

@@ -289,7 +289,7 @@ export async function renderLineage(section, rootId, options = {}) {
     for (const e of edges) {
       const source = into.get(e.source) ?? e.source, target = into.get(e.target) ?? e.target;
       const folded = source !== e.source || target !== e.target;
-      const id = folded ? `${source}|${e.type}|${target}` : edgeId(e);
+      const id = folded ? `${source}|${e.type ?? ""}|${target}` : edgeId(e);
       if (source === target || drawn.has(id)) continue;
       drawn.add(id);
       elements.push({ group: "edges", data: { id, source, target, type: e.type ?? "", role: folded ? null : e.role } });
