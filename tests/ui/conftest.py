@@ -16,13 +16,15 @@ from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, s
 
 from tests.sdk.service import Service, running
 
-from .seed import TOKEN, Corrupt, Diamond, Seeder, corrupt, diamond, fan, fillers, markup
+from .seed import TOKEN, Corrupt, Diamond, Hub, Seeder, corrupt, diamond, fan, fillers, hub, markup
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 FILLERS = 26  # 4 seeded models + 26 = 30: two pages of 25
 FAN = 110  # runs that used one dataset: a column wider than the UI draws at once
+HUB = 50  # runs that used another: more neighbours than one page of HUB_PAGE
+HUB_PAGE = 20
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Seeded:
     markup: str
     fillers: list[str]
     fan: str
+    hub: Hub
 
 
 @dataclass
@@ -65,7 +68,8 @@ class UI:
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     with running(tmp_path_factory.mktemp("ui-service"), tokens=TOKEN) as service:
         seed = Seeder(service)
-        yield Seeded(service, diamond(seed), corrupt(seed), markup(seed), fillers(seed, FILLERS), fan(seed, FAN))
+        yield Seeded(service, diamond(seed), corrupt(seed), markup(seed), fillers(seed, FILLERS), fan(seed, FAN),
+                     hub(seed, HUB))
 
 
 @pytest.fixture(scope="package")

@@ -7,6 +7,8 @@ whose one file is bit-rotten on disk and caught by ``verifyArtifact``, with a ru
 and an evaluation downstream of it. ``fillers`` (project ``bulk``): models enough for a
 second page of the model listing; ``markup`` (project ``xss``): a model described in HTML. ``fan`` (project ``wide``): a dataset with a missing
 file and runs enough that its downstream column is wider than the graph draws at once.
+``hub`` (project ``hub``): a dataset with one file and more runs using it than one page of
+neighbours the UI fetches at a time in the tests, and a blob that two runs have as a file.
 """
 
 from __future__ import annotations
@@ -135,6 +137,32 @@ def fan(seed: Seeder, count: int) -> str:
         seed.do('mutation($n: String!, $d: ID!) { startRun(name: $n, project: "wide", inputs: [{id: $d}]) { id } }',
                 n=f"sweep-{i:03d}", d=dataset)
     return dataset
+
+
+@dataclass(frozen=True)
+class Hub:
+    dataset: str
+    blob: str
+    runs: list[str]
+    log: str
+    log_runs: list[str]
+
+
+HUB = b"hub rows " * 256
+LOG = b"one log line\n" * 64
+
+
+def hub(seed: Seeder, count: int) -> Hub:
+    """A dataset (project ``hub``) with one file and ``count`` runs (left RUNNING) that used it;
+    and runs ``log-a`` and ``log-b`` with the same file ``log.txt``."""
+    seed.put(HUB)
+    seed.put(LOG)
+    dataset = seed.dataset("hub-data", "hub", [file("rows.bin", HUB)])
+    runs = [str(seed.do('mutation($n: String!, $d: ID!) { startRun(name: $n, project: "hub", inputs: [{id: $d, role: "train"}]) { id } }',
+                        n=f"hub-{i:03d}", d=dataset)["id"]) for i in range(count)]
+    log_runs = [str(seed.do('mutation($n: String!, $f: [FileInput!]) { startRun(name: $n, project: "hub", files: $f) { id } }',
+                            n=name, f=[file("log.txt", LOG)])["id"]) for name in ("log-a", "log-b")]
+    return Hub(dataset, f"sha256:{sha(HUB)}", runs, f"sha256:{sha(LOG)}", log_runs)
 
 
 def stored_path(seed: Seeder, content: bytes) -> Path:

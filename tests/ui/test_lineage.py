@@ -1,13 +1,16 @@
 """The lineage graph in a real browser: the right nodes and edges of a diamond DAG, red
-downstream of a corrupt blob, click to expand, a highlighted path, collapse by depth,
-and the PNG, SVG and Mermaid exports."""
+downstream of a corrupt blob, click to expand (page by page past one page of neighbours),
+a highlighted path, collapse by depth, and the PNG, SVG and Mermaid exports."""
 
 from __future__ import annotations
 
+import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
-from .conftest import FAN, Seeded, UI
+from .conftest import FAN, HUB, HUB_PAGE, Seeded, UI
 from .seed import CKPT, sha
 
 KIND_COLORS = {"DATASET": "rgb(31,119,180)", "RUN": "rgb(140,86,75)", "MODEL": "rgb(44,160,44)",
@@ -21,6 +24,17 @@ def edges(ui: UI) -> set[tuple[object, object, object]]:
 
 def nodes(ui: UI) -> dict[object, dict[str, object]]:
     return {n["id"]: n for n in ui.snapshot()["nodes"]}
+
+
+def graphql_sent(ui: UI, since: int = 0) -> list[dict[str, Any]]:
+    """The GraphQL requests (query and variables) the page sent, from the ``since``-th request on."""
+    return [json.loads(r.post_data or "{}") for r in ui.requests[since:] if r.url.endswith("/graphql")]
+
+
+def wait_ready(ui: UI, node_count: int) -> None:
+    """Until the graph is drawn with ``node_count`` nodes and fetches nothing more."""
+    ui.page.wait_for_function("n => document.querySelector('#graph').dataset.state === 'ready'"
+                              " && window.provgraph.snapshot().nodes.length === n", arg=node_count)
 
 
 def click_node(ui: UI, node_id: str, shift: bool = False) -> None:
@@ -87,7 +101,7 @@ def test_a_click_on_a_frontier_node_fetches_its_neighbours(ui: UI, seeded: Seede
     assert set(shown) == {d.train, d.left, d.right}
     assert shown[d.left]["frontier"] and shown[d.right]["frontier"] and not shown[d.train]["frontier"]
     click_node(ui, d.left)
-    ui.page.wait_for_function("() => window.provgraph.snapshot().nodes.length === 5")
+    wait_ready(ui, 5)
     shown = nodes(ui)
     assert set(shown) == {d.train, d.left, d.right, d.raw, d.blob}
     assert edges(ui) == {(d.train, "USED", d.left), (d.train, "USED", d.right),
@@ -191,3 +205,100 @@ def test_a_wide_column_shows_its_first_nodes_and_folds_the_rest_keeping_red_visi
     click_node(ui, "group:column:1")
     ui.page.wait_for_function(f"() => window.provgraph.snapshot().nodes.length === {FAN + 1}")
     assert "group:column:1" not in nodes(ui) and len(edges(ui)) == FAN
+
+
+def test_expanding_a_node_with_more_neighbours_than_a_page_fetches_them_page_by_page(ui: UI, seeded: Seeded) -> None:
+    hub = seeded.hub
+    first_run = hub.runs[0]
+    ui.node(first_run, direction="BOTH", depth=1, page=HUB_PAGE)
+    assert set(nodes(ui)) == {first_run, hub.dataset} and nodes(ui)[hub.dataset]["frontier"]
+    loaded = len(ui.requests)
+    in_order = sorted(hub.runs)  # hops come by depth, then id
+    more = f"more:DOWN:{hub.dataset}"
+
+    def expect(runs: set[str], more_left: bool) -> None:
+        shown = nodes(ui)
+        assert set(shown) == {hub.dataset, hub.blob} | runs | ({more} if more_left else set())
+        snapshot_edges = ui.snapshot()["edges"]
+        assert len(snapshot_edges) == len(edges(ui))  # one edge per pair of nodes
+        assert edges(ui) == ({(r, "USED", hub.dataset) for r in runs} | {(hub.dataset, "HAS_FILE", hub.blob)}
+                             | ({(more, "", hub.dataset)} if more_left else set()))
+        assert not shown[hub.dataset]["frontier"] and shown[hub.blob]["frontier"]
+        assert all(shown[r]["kind"] == "RUN" and shown[r]["frontier"] == (r != first_run) for r in runs)
+        if more_left:
+            assert shown[more]["kind"] == "MORE" and shown[more]["label"] == "more downstream…" and not shown[more]["frontier"]
+
+    click_node(ui, hub.dataset)
+    shown_runs = set(in_order[:HUB_PAGE]) | {first_run}
+    wait_ready(ui, 2 + len(shown_runs) + 1)
+    expect(shown_runs, more_left=True)
+    click_node(ui, more)
+    shown_runs |= set(in_order[HUB_PAGE:2 * HUB_PAGE])
+    wait_ready(ui, 2 + len(shown_runs) + 1)
+    expect(shown_runs, more_left=True)
+    click_node(ui, more)
+    wait_ready(ui, 2 + HUB)
+    expect(set(hub.runs), more_left=False)
+    assert ui.page.inner_text("#graph-info") == f"{HUB + 2} nodes, {HUB + 1} edges"
+    # three pages of descendants (and one of ancestors, with the first), each from where
+    # the last one ended; no unbounded lineage call
+    sent = graphql_sent(ui, loaded)
+    assert len(sent) == 3 and not any("lineage(" in str(q["query"]) for q in sent)
+    assert "ancestorsConnection" in str(sent[0]["query"]) and "descendantsConnection" in str(sent[0]["query"])
+    assert all("descendantsConnection" in str(q["query"]) and "ancestorsConnection" not in str(q["query"]) for q in sent[1:])
+    assert [q["variables"] for q in sent][0] == {"id": hub.dataset, "first": HUB_PAGE}
+    assert all(q["variables"]["first"] == HUB_PAGE and q["variables"]["after"] for q in sent[1:])
+    assert len({q["variables"]["after"] for q in sent[1:]}) == 2
+
+
+def test_expanding_upstream_fetches_ancestors_only_and_then_the_exact_edges(ui: UI, seeded: Seeded) -> None:
+    hub = seeded.hub
+    ui.node(hub.runs[0], direction="UPSTREAM", depth=1, page=HUB_PAGE)
+    loaded = len(ui.requests)
+    click_node(ui, hub.dataset)
+    wait_ready(ui, 3)
+    assert set(nodes(ui)) == {hub.runs[0], hub.dataset, hub.blob}
+    assert edges(ui) == {(hub.runs[0], "USED", hub.dataset), (hub.dataset, "HAS_FILE", hub.blob)}
+    sent = graphql_sent(ui, loaded)
+    assert len(sent) == 2
+    assert "ancestorsConnection" in str(sent[0]["query"]) and "descendantsConnection" not in str(sent[0]["query"])
+    # one page held them all: their typed edges come from one lineage call of depth 1
+    assert "lineage(" in str(sent[1]["query"]) and sent[1]["variables"] == {"id": hub.dataset, "direction": "UPSTREAM"}
+
+
+def test_an_edge_a_hop_cannot_type_is_drawn_and_exported_untyped(ui: UI, seeded: Seeded, tmp_path: Path) -> None:
+    # Run → Blob may be USED or HAS_FILE, and a hop does not say which; a page of one
+    # neighbour keeps the exact lineage call out
+    hub = seeded.hub
+    first, second = hub.log_runs
+    ui.node(first, direction="BOTH", depth=1, page=1)
+    assert set(nodes(ui)) == {first, hub.log}
+    click_node(ui, hub.log)
+    more = f"more:DOWN:{hub.log}"
+    wait_ready(ui, 3 if min(hub.log_runs) == first else 4)
+    click_node(ui, more)
+    ui.page.wait_for_function("more => document.querySelector('#graph').dataset.state === 'ready'"
+                              " && !window.provgraph.snapshot().nodes.some(n => n.id === more)", arg=more)
+    assert set(nodes(ui)) == {first, second, hub.log}
+    assert edges(ui) == {(first, "HAS_FILE", hub.log), (second, "", hub.log)}
+    with ui.page.expect_download() as info:
+        ui.page.click("#export-mermaid")
+    saved = tmp_path / "lineage.mmd"
+    info.value.save_as(saved)
+    arrows = [line for line in saved.read_text().splitlines() if "-->" in line]
+    assert len(arrows) == 2
+    assert sum(" -->|HAS_FILE (log.txt)| " in a for a in arrows) == 1
+    assert sum(re.fullmatch(r"  n\d+ --> n\d+", a) is not None for a in arrows) == 1
+
+
+def test_a_page_size_out_of_range_or_not_a_number_falls_back_or_is_capped(ui: UI, seeded: Seeded) -> None:
+    hub = seeded.hub
+    cases = (("0", 1000), ("-5", 1000), ("abc", 1000), ("99999", 10_000), ("2.7", 2))
+    for run, (given, asked) in zip(hub.runs, cases):  # another root each time: a fresh graph
+        ui.node(run, direction="UPSTREAM", depth=1, page=given)
+        loaded = len(ui.requests)
+        click_node(ui, hub.dataset)
+        wait_ready(ui, 3)
+        first = graphql_sent(ui, loaded)[0]
+        assert "ancestorsConnection" in first["query"] and first["variables"] == {"id": hub.dataset, "first": asked}, given
+        assert set(nodes(ui)) == {run, hub.dataset, hub.blob}

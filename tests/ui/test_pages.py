@@ -41,8 +41,9 @@ def test_models_are_listed_newest_first_page_by_page(ui: UI, seeded: Seeded) -> 
     assert rows(ui) == first
     ui.page.get_by_role("link", name="Datasets").first.click()
     ui.page.wait_for_selector("h1:has-text('Datasets')")
-    ui.page.wait_for_function("() => document.querySelectorAll('table.listing tbody tr').length === 5")
-    assert set(rows(ui)) == {"replays-raw:v1", "replays-left:v1", "replays-right:v1", "rotten-rows:v1", "sweep-data:v1"}
+    ui.page.wait_for_function("() => document.querySelectorAll('table.listing tbody tr').length === 6")
+    assert set(rows(ui)) == {"replays-raw:v1", "replays-left:v1", "replays-right:v1", "rotten-rows:v1", "sweep-data:v1",
+                             "hub-data:v1"}
 
 
 def search(ui: UI, text: str) -> list[str]:

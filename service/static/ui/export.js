@@ -41,7 +41,7 @@ export function toMermaid(cy) {
   nodes.forEach((n) => lines.push(`  ${ids.get(n.id())}["${quote(`${title(n.data("kind"))} ${n.data("label")}`)}"]`));
   cy.edges(":visible").forEach((e) => {
     const label = e.data("role") ? `${e.data("type")} (${e.data("role")})` : e.data("type");
-    lines.push(`  ${ids.get(e.data("source"))} -->|${label}| ${ids.get(e.data("target"))}`);
+    lines.push(`  ${ids.get(e.data("source"))} -->${label ? `|${label}|` : ""} ${ids.get(e.data("target"))}`);
   });
   const bad = nodes.filter((n) => n.data("integrity") === "bad"), affected = nodes.filter((n) => n.data("integrity") === "affected");
   if (bad.length) lines.push("  classDef bad fill:#d62728,color:#fff", `  class ${bad.map((n) => ids.get(n.id())).join(",")} bad`);

@@ -3,6 +3,14 @@
 // node fetches its neighbours, shift-click highlights the path to a node, export as
 // PNG, SVG or Mermaid.
 //
+// Expanding a node walks its neighbours a page at a time (`ancestorsConnection` /
+// `descendantsConnection`, maxDepth 1, `page` hops a request, default PAGE), drawing each
+// page as it comes; while more remain, a "more" node next to it fetches the next page.
+// A hop names no edge type: it is the one the graph model allows between the two kinds
+// (EDGE_TYPES), or none (an untyped edge) for the one ambiguous pair, Run → Blob (USED or
+// HAS_FILE). A neighbourhood that fits in one page then costs one light
+// `lineage(maxDepth: 1)` for its exact edges (types, roles, and edges among neighbours).
+//
 // Large graphs stay responsive by drawing at most about `budget` nodes (default BUDGET),
 // nearest columns first: what lies beyond collapses into one "+N more" node per side,
 // and a column wider than WIDE shows its first WIDE_SHOW nodes and a "+N more" node. A
@@ -22,12 +30,33 @@ const BUDGET = 1000;
 const WIDE = 100;
 const WIDE_SHOW = 50;
 const REVEAL = 1000;
+const PAGE = 1000;
 const KIND_COLORS = { DATASET: "#1f77b4", RUN: "#8c564b", MODEL: "#2ca02c", EVALUATION: "#ff7f0e", BLOB: "#7f7f7f" };
 const BAD = "#d62728";
 const PATH = "#ffbf00";
 const LINEAGE = `${GRAPH_NODE}
 query($id: ID!, $direction: Direction, $maxDepth: Int) { lineage(id: $id, direction: $direction, maxDepth: $maxDepth) {
   nodes { ...GraphNode } edges { source target type role } } }`;
+const HOPS = "edges { node { ...GraphNode } } pageInfo { hasNextPage endCursor }";
+const NEIGHBOURS = {
+  UP: `${GRAPH_NODE}
+query($id: ID!, $first: Int, $after: String) { up: ancestorsConnection(id: $id, maxDepth: 1, first: $first, after: $after) { ${HOPS} } }`,
+  DOWN: `${GRAPH_NODE}
+query($id: ID!, $first: Int, $after: String) { down: descendantsConnection(id: $id, maxDepth: 1, first: $first, after: $after) { ${HOPS} } }`,
+  BOTH: `${GRAPH_NODE}
+query($id: ID!, $first: Int) { up: ancestorsConnection(id: $id, maxDepth: 1, first: $first) { ${HOPS} }
+  down: descendantsConnection(id: $id, maxDepth: 1, first: $first) { ${HOPS} } }`,
+};
+const NEIGHBOUR_EDGES = `query($id: ID!, $direction: Direction) { lineage(id: $id, direction: $direction, maxDepth: 1) { edges { source target type role } } }`;
+// The edge type the graph model allows from a source kind to a target kind (as in
+// provgraph.model.EDGE_RULES), where only one is: Run → Blob may be USED or HAS_FILE.
+const EDGE_TYPES = {
+  "RUN>DATASET": "USED", "RUN>MODEL": "USED",
+  "DATASET>RUN": "GENERATED_BY", "MODEL>RUN": "GENERATED_BY", "EVALUATION>RUN": "GENERATED_BY",
+  "MODEL>MODEL": "DERIVED_FROM", "DATASET>DATASET": "DERIVED_FROM", "MODEL>DATASET": "DERIVED_FROM", "DATASET>MODEL": "DERIVED_FROM",
+  "EVALUATION>MODEL": "EVALUATES", "EVALUATION>DATASET": "ON",
+  "DATASET>BLOB": "HAS_FILE", "MODEL>BLOB": "HAS_FILE", "EVALUATION>BLOB": "HAS_FILE",
+};
 const PATH_QUERY = `${GRAPH_NODE}
 query($source: ID!, $target: ID!) { path(source: $source, target: $target) { nodes { ...GraphNode } edges { source target type role } } }`;
 
@@ -42,6 +71,9 @@ const STYLE = [
   { selector: 'node[integrity = "affected"], node[integrity = "bad"]', style: { "border-color": BAD, "border-width": 4, color: BAD } },
   { selector: 'node[kind = "GROUP"]', style: { shape: "round-tag", width: 40, height: 26, "background-color": "#d9d9d9",
     "border-color": "#777", "border-style": "dotted", "font-style": "italic" } },
+  { selector: 'node[kind = "MORE"]', style: { shape: "round-tag", width: 40, height: 26, "background-color": "#fff",
+    "border-color": "#333", "border-style": "dashed", "font-style": "italic" } },
+  { selector: 'edge[kind = "MORE"]', style: { "line-style": "dashed", "target-arrow-shape": "none", label: "" } },
   { selector: 'node[kind = "GROUP"][integrity = "affected"]', style: { "border-color": BAD, "border-width": 4, "border-style": "solid" } },
   { selector: "node.root", style: { width: 32, height: 32, "font-weight": "bold" } },
   { selector: "node.frontier", style: { "border-style": "dashed", "border-color": "#333", "border-width": 2 } },
@@ -58,12 +90,14 @@ const STYLE = [
 // and a highlighted path carry theirs (each node's shows in the side panel on a click).
 const LARGE_STYLE = [
   { selector: "node", style: { label: "" } },
-  { selector: 'node.root, node:selected, node.path, node[kind = "GROUP"]', style: { label: "data(label)" } },
+  { selector: 'node.root, node:selected, node.path, node[kind = "GROUP"], node[kind = "MORE"]', style: { label: "data(label)" } },
   { selector: "edge", style: { "curve-style": "haystack", "target-arrow-shape": "none", label: "", width: 1 } },
   { selector: "edge.path", style: { "curve-style": "straight", "target-arrow-shape": "triangle", width: 5 } },
 ];
 
-const edgeId = (e) => `${e.source}|${e.type}|${e.role ?? ""}|${e.target}`;
+const edgeId = (e) => `${e.source}|${e.type ?? ""}|${e.role ?? ""}|${e.target}`;
+// An edge known only from a hop (no type or role fetched) goes by its two ends.
+const hopEdgeId = (source, target) => `hop:${source}|${target}`;
 
 // Hops from the root in the undirected graph, and a column: origins to the left (along
 // an edge: -1), derived things to the right (against one: +1). Plain maps, linear time.
@@ -141,7 +175,10 @@ export async function renderLineage(section, rootId, options = {}) {
   // nodes and edges by id as fetched; Cytoscape only draws them
   const state = { rootId, fetchedDepth: 3, nodes: new Map(), edges: new Map(), dist: new Map(), affected: new Set(),
     expanded: new Set(), large: false, lastRender: null,
-    budget: Number(options.budget) > 0 ? Number(options.budget) : BUDGET, revealed: new Map(), pinned: new Set(), groups: new Map() };
+    budget: Number(options.budget) > 0 ? Number(options.budget) : BUDGET, revealed: new Map(), pinned: new Set(), groups: new Map(),
+    page: Math.min(10000, Number(options.page) > 0 ? Math.floor(Number(options.page)) : PAGE),
+    // node id → { UP: cursor, DOWN: cursor } of its neighbour walks that have more pages
+    more: new Map(), pairs: new Set() };
   let cy = null;
 
   function nodeData(n) {
@@ -153,8 +190,27 @@ export async function renderLineage(section, rootId, options = {}) {
   function remember(graph) {
     const fresh = { nodes: [], edges: [] };
     for (const n of graph.nodes) if (!state.nodes.has(n.id)) { state.nodes.set(n.id, n); fresh.nodes.push(n); }
-    for (const e of graph.edges) { const id = edgeId(e); if (!state.edges.has(id)) { state.edges.set(id, e); fresh.edges.push(e); } }
+    for (const e of graph.edges) {
+      const id = edgeId(e);
+      if (state.edges.has(id)) continue;
+      state.edges.delete(hopEdgeId(e.source, e.target));
+      state.pairs.add(`${e.source}|${e.target}`);
+      state.edges.set(id, e);
+      fresh.edges.push(e);
+    }
     return fresh;
+  }
+
+  // A page of depth-1 hops from `id`: each neighbour, and the edge between them (from the
+  // derived thing to its origin: id → an ancestor, a descendant → id) unless one is known.
+  function rememberHops(id, up, hops) {
+    const kind = state.nodes.get(id)?.kind;
+    for (const { node } of hops) {
+      if (!state.nodes.has(node.id)) state.nodes.set(node.id, node);
+      const [source, target] = up ? [id, node.id] : [node.id, id];
+      const [from, to] = up ? [kind, node.kind] : [node.kind, kind];
+      if (!state.pairs.has(`${source}|${target}`)) state.edges.set(hopEdgeId(source, target), { source, target, type: EDGE_TYPES[`${from}>${to}`] ?? null, role: null, hop: true });
+    }
   }
 
   function frontierOf(id) {
@@ -211,20 +267,34 @@ export async function renderLineage(section, rootId, options = {}) {
       col.set(g.id, g.col);
       dist.set(g.id, Math.abs(g.col));
     }
+    const moreEdges = [];
+    for (const [of, cursors] of state.more) {
+      const anchor = into.get(of) ?? of;
+      for (const dir of Object.keys(cursors)) {
+        const id = `more:${dir}:${of}`, up = dir === "UP";
+        nodes.push({ id, kind: "MORE", label: up ? "more upstream…" : "more downstream…", name: "", project: "",
+          integrity: "ok", color: "#fff", of, dir });
+        col.set(id, (col.get(anchor) ?? 0) + (up ? -1 : 1));
+        dist.set(id, (dist.get(anchor) ?? 0) + 1);
+        moreEdges.push({ group: "edges", data: { id: `${id}|edge`, kind: "MORE", type: "", role: null,
+          source: up ? anchor : id, target: up ? id : anchor } });
+      }
+    }
     state.dist = dist;
     state.large = nodes.length > LARGE;
     const positions = state.large ? layeredPositions(nodes, col) : null;
     const elements = nodes.map((data) => ({ group: "nodes", data, position: positions?.get(data.id),
-      classes: [data.id === state.rootId ? "root" : "", data.kind !== "GROUP" && frontierOf(data.id) ? "frontier" : ""].join(" ").trim() }));
+      classes: [data.id === state.rootId ? "root" : "", state.nodes.has(data.id) && frontierOf(data.id) ? "frontier" : ""].join(" ").trim() }));
     const drawn = new Set();
     for (const e of edges) {
       const source = into.get(e.source) ?? e.source, target = into.get(e.target) ?? e.target;
       const folded = source !== e.source || target !== e.target;
-      const id = folded ? `${source}|${e.type}|${target}` : edgeId(e);
+      const id = folded ? `${source}|${e.type ?? ""}|${target}` : edgeId(e);
       if (source === target || drawn.has(id)) continue;
       drawn.add(id);
-      elements.push({ group: "edges", data: { id, source, target, type: e.type, role: folded ? null : e.role } });
+      elements.push({ group: "edges", data: { id, source, target, type: e.type ?? "", role: folded ? null : e.role } });
     }
+    elements.push(...moreEdges);
     cy?.destroy();
     cy = cytoscape({ container, elements, style: state.large ? [...STYLE, ...LARGE_STYLE] : STYLE, minZoom: 0.02, maxZoom: 4,
       textureOnViewport: state.large, hideEdgesOnViewport: state.large, pixelRatio: state.large ? 1 : "auto",
@@ -263,7 +333,8 @@ export async function renderLineage(section, rootId, options = {}) {
       gql(LINEAGE, { id: rootId, direction: direction.value, maxDepth }), gql(AFFECTED)]);
     const fetched = performance.now();
     state.affected = new Set(report.integrityReport.affected.map((n) => n.id));
-    state.nodes.clear(); state.edges.clear(); state.expanded.clear(); state.revealed.clear(); state.pinned.clear();
+    state.nodes.clear(); state.edges.clear(); state.pairs.clear(); state.expanded.clear(); state.revealed.clear(); state.pinned.clear();
+    state.more.clear();
     state.fetchedDepth = maxDepth ?? Infinity;
     remember(data.lineage);
     state.rootId = data.lineage.nodes.find((n) => n.id === rootId || n.id === `sha256:${rootId}`)?.id ?? rootId;
@@ -275,16 +346,53 @@ export async function renderLineage(section, rootId, options = {}) {
     container.dataset.state = "ready";
   }
 
+  // The neighbours of a node in the direction(s) shown, a page at a time: the first page
+  // of each walk now, the next on a click on its "more" node.
   async function expand(id) {
     container.dataset.state = "loading";
-    const data = await gql(LINEAGE, { id, direction: "BOTH", maxDepth: 1 });
+    const shown = direction.value;
+    const data = await gql(NEIGHBOURS[{ UPSTREAM: "UP", DOWNSTREAM: "DOWN" }[shown] ?? "BOTH"], { id, first: state.page });
     state.expanded.add(id);
-    remember(data.lineage);
+    grow(id, { UP: data.up, DOWN: data.down });
+    const paged = state.more.has(id);
+    await redraw(paged);
+    if (paged) return;
+    // all of it came in one page: one light lineage call gives the exact edges, their
+    // types and roles, and the edges among the neighbours themselves
+    const edges = await gql(NEIGHBOUR_EDGES, { id, direction: shown });
+    remember({ nodes: [], edges: edges.lineage.edges.filter((e) => state.nodes.has(e.source) && state.nodes.has(e.target)) });
+    await redraw();
+  }
+
+  async function more(id, dir) {
+    const after = state.more.get(id)?.[dir];
+    if (!after) return;
+    container.dataset.state = "loading";
+    const data = await gql(NEIGHBOURS[dir], { id, first: state.page, after });
+    grow(id, { [dir]: dir === "UP" ? data.up : data.down });
+    await redraw();
+  }
+
+  // Remembers pages of hops from `id` (by walk: UP, DOWN) and where each walk goes on.
+  function grow(id, walks) {
+    const cursors = { ...state.more.get(id) };
+    for (const [dir, page] of Object.entries(walks)) {
+      if (!page) continue;
+      rememberHops(id, dir === "UP", page.edges);
+      if (page.pageInfo.hasNextPage) cursors[dir] = page.pageInfo.endCursor;
+      else delete cursors[dir];
+    }
+    if (Object.keys(cursors).length) state.more.set(id, cursors);
+    else state.more.delete(id);
+  }
+
+  // Draws what is known; `ready` false keeps the graph "loading" for what still comes.
+  async function redraw(ready = true) {
     const selected = cy.$("node:selected").map((n) => n.id());
     draw();
     selected.forEach((s) => cy.getElementById(s).select());
     await nextFrame();
-    container.dataset.state = "ready";
+    if (ready) container.dataset.state = "ready";
   }
 
   function applyShow() {
@@ -329,13 +437,17 @@ export async function renderLineage(section, rootId, options = {}) {
   function bind() {
     cy.on("tap", "node", (event) => {
       const node = event.target;
-      if (event.originalEvent?.shiftKey) {
+      if (event.originalEvent?.shiftKey && state.nodes.has(node.id())) {
         pathTo.value = node.id();
         highlightPath(node.id()).catch(report);
         return;
       }
       if (node.data("kind") === "GROUP") {
         reveal(node.id());
+        return;
+      }
+      if (node.data("kind") === "MORE") {
+        more(node.data("of"), node.data("dir")).catch(report);
         return;
       }
       select(node);
