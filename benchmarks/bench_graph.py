@@ -7,12 +7,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import tempfile
 import time
 from typing import Any, Sequence
 
-from benchmarks.common import build_chain, build_fan_out, build_ladder, print_table, timed, write_result
-from provgraph.graph import GraphStore, open_graph_store
+from benchmarks.common import build_chain, build_fan_out, build_ladder, empty_store, print_table, timed, write_result
+from provgraph.graph import GraphStore
 from provgraph.model import Direction
 from provgraph.registry import Registry
 
@@ -52,17 +51,9 @@ async def register_dataset(store: GraphStore, files: int) -> dict[str, Any]:
 
 
 async def run(graph_url: str | None, sizes: Sequence[int], fan_out: int, files: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        store = open_graph_store(graph_url or f"sqlite:///{tmp}/bench.db")
-        await store.open()
-        clear = getattr(store, "clear", None)
-        if clear is not None:  # a server left with an earlier run's graphs
-            await clear()
-        try:
-            figures = await traversals(store, sizes, fan_out)
-            figures.update(await register_dataset(store, files))
-        finally:
-            await store.close()
+    async with empty_store(graph_url) as store:
+        figures = await traversals(store, sizes, fan_out)
+        figures.update(await register_dataset(store, files))
     return figures
 
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import tempfile
 import time
 from typing import Any, Sequence
 
-from benchmarks.common import BATCH, print_table, timed, write_result
-from provgraph.graph import GraphStore, open_graph_store
+from benchmarks.common import BATCH, empty_store, print_table, timed, write_result
+from provgraph.graph import GraphStore
 from provgraph.ids import new_id
 from provgraph.model import NewNode, NodeKind
 from provgraph.search import NEWEST_FIRST, Sort, parse_filter, parse_order
@@ -70,20 +69,13 @@ async def queries(store: GraphStore) -> dict[str, Any]:
 
 
 async def run(graph_url: str | None, runs: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        store = open_graph_store(graph_url or f"sqlite:///{tmp}/bench.db")
-        await store.open()
+    async with empty_store(graph_url) as store:
+        seconds = await seed(store, runs)
+        figures: dict[str, Any] = {f"seed_{runs}_runs": {"seconds": round(seconds, 1)}}
+        figures.update(await queries(store))
         clear = getattr(store, "clear", None)
-        if clear is not None:  # a server left with an earlier run's graphs
+        if clear is not None:  # 100,000 runs are not left on a shared server
             await clear()
-        try:
-            seconds = await seed(store, runs)
-            figures: dict[str, Any] = {f"seed_{runs}_runs": {"seconds": round(seconds, 1)}}
-            figures.update(await queries(store))
-            if clear is not None:
-                await clear()
-        finally:
-            await store.close()
     return figures
 
 

@@ -20,9 +20,9 @@ from typing import Any, Callable, Sequence
 
 import httpx
 
-from benchmarks.common import BATCH, print_table, timed, write_result
+from benchmarks.common import BATCH, empty_store, print_table, timed, write_result
 from benchmarks.server import running_service
-from provgraph.graph import GraphStore, open_graph_store
+from provgraph.graph import GraphStore
 from provgraph.ids import new_id
 from provgraph.model import Direction, EdgeSpec, EdgeType, NewNode, NodeKind
 
@@ -152,17 +152,10 @@ def http_figures(base: str, ids: list[str]) -> dict[str, Any]:
 
 
 async def run_store(graph_url: str, dag: list[list[int]]) -> tuple[list[str], dict[str, Any]]:
-    store = open_graph_store(graph_url)
-    await store.open()
-    try:
-        clear = getattr(store, "clear", None)
-        if clear is not None:
-            await clear()
+    async with empty_store(graph_url) as store:
         ids = await build(store, dag)
         await store.traverse([ids[-1]], UP, 1)  # warm: caches and the adjacency index
         return ids, await store_figures(store, ids)
-    finally:
-        await store.close()
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:

@@ -20,8 +20,9 @@ import json
 import statistics
 import urllib.request
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from playwright.sync_api import Page, sync_playwright
 
@@ -76,19 +77,27 @@ def render_once(page: Page, first: bool) -> dict[str, Any]:
     return figures
 
 
-def measure(base: str, node_id: str, direction: str, repeat: int, budget: int | None = None) -> dict[str, Any]:
+@contextmanager
+def browser_page(url: str) -> Iterator[Page]:
+    """``url`` open in a fresh headless Chromium; the block fails if the page logged a
+    console error meanwhile."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             errors: list[str] = []
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            extra = f"&budget={budget}" if budget else ""
-            page.goto(f"{base}/ui/#/node/{node_id}?direction={direction}&depth=all{extra}")
-            runs = [render_once(page, i == 0) for i in range(repeat)]
+            page.goto(url)
+            yield page
             assert not errors, errors
         finally:
             browser.close()
+
+
+def measure(base: str, node_id: str, direction: str, repeat: int, budget: int | None = None) -> dict[str, Any]:
+    extra = f"&budget={budget}" if budget else ""
+    with browser_page(f"{base}/ui/#/node/{node_id}?direction={direction}&depth=all{extra}") as page:
+        runs = [render_once(page, i == 0) for i in range(repeat)]
     median = {key: round(statistics.median(r[key] for r in runs)) for key in ("totalMs", "fetchMs", "renderMs")}
     return {"nodes": runs[0]["nodes"], "edges": runs[0]["edges"], "drawn_nodes": runs[0]["drawnNodes"],
             "drawn_edges": runs[0]["drawnEdges"], "runs": repeat, "total_ms": median["totalMs"],
@@ -116,21 +125,12 @@ def measure_expand(base: str, node_id: str, repeat: int, page_size: int | None =
     """A click on ``node_id``, a frontier of the graph around one of its descendants, until
     the expansion is drawn."""
     start = first_neighbour(base, node_id)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            extra = f"&page={page_size}" if page_size else ""
-            page.goto(f"{base}/ui/#/node/{start}?direction=BOTH&depth=1{extra}")
-            runs = []
-            for i in range(repeat):
-                render_once(page, i == 0)  # anew: nothing expanded
-                runs.append(page.evaluate(EXPAND, node_id))
-            assert not errors, errors
-        finally:
-            browser.close()
+    extra = f"&page={page_size}" if page_size else ""
+    runs = []
+    with browser_page(f"{base}/ui/#/node/{start}?direction=BOTH&depth=1{extra}") as page:
+        for i in range(repeat):
+            render_once(page, i == 0)  # anew: nothing expanded
+            runs.append(page.evaluate(EXPAND, node_id))
     return {"nodes": runs[0]["nodes"], "drawn_nodes": runs[0]["drawn"], "runs": repeat,
             "total_ms": round(statistics.median(r["ms"] for r in runs)), "max_total_ms": round(max(r["ms"] for r in runs))}
 

@@ -6,11 +6,13 @@ import json
 import os
 import platform
 import statistics
+import tempfile
 import time
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable
 
-from provgraph.graph import GraphStore
+from provgraph.graph import GraphStore, open_graph_store
 from provgraph.ids import new_id
 from provgraph.model import EdgeSpec, EdgeType, NewNode, NodeKind
 
@@ -29,6 +31,22 @@ async def timed(fn: Callable[[], Awaitable[Any]], repeat: int = 5) -> dict[str, 
         samples.append((time.perf_counter() - start) * 1000)
     return {"median_ms": round(statistics.median(samples), 2), "min_ms": round(min(samples), 2),
             "max_ms": round(max(samples), 2), "runs": repeat}
+
+
+@asynccontextmanager
+async def empty_store(graph_url: str | None) -> AsyncIterator[GraphStore]:
+    """An open graph store at ``graph_url`` (default: a temporary SQLite file), emptied
+    first (a server keeps an earlier run's graphs), closed at the end."""
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_graph_store(graph_url or f"sqlite:///{tmp}/bench.db")
+        await store.open()
+        try:
+            clear = getattr(store, "clear", None)
+            if clear is not None:
+                await clear()
+            yield store
+        finally:
+            await store.close()
 
 
 async def _insert(store: GraphStore, specs: list[NewNode]) -> None:

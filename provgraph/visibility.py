@@ -117,13 +117,15 @@ class ReadScope:
         while (before := previous[order[-1]]) is not None:
             order.append(before)
         order.reverse()
+        stored = [(a, b) if direction is Direction.UPSTREAM else (b, a) for a, b in zip(order, order[1:])]
+        wanted = set(stored)
+        chosen: dict[tuple[str, str], Edge] = {}
+        for edge in graph.edges:  # one pass: of each step's edges, the first by type, then role
+            key = (edge.source, edge.target)
+            if key in wanted and (key not in chosen or _rank(edge) < _rank(chosen[key])):
+                chosen[key] = edge
         by_id = {n.id: n for n in graph.nodes}
-        edges = []
-        for a, b in zip(order, order[1:]):
-            stored = (a, b) if direction is Direction.UPSTREAM else (b, a)
-            edges.append(min((e for e in graph.edges if (e.source, e.target) == stored),
-                             key=lambda e: (e.type.value, e.role or "")))
-        return Subgraph(tuple(by_id[i] for i in order), tuple(edges), direction)
+        return Subgraph(tuple(by_id[i] for i in order), tuple(chosen[k] for k in stored), direction)
 
     def induced(self, graph: Subgraph, ids: set[str] | None = None) -> Subgraph:
         """``graph`` cut down to ``ids`` (default: its readable nodes) and the edges
@@ -137,6 +139,10 @@ class ReadScope:
 
 
 EVERYTHING = ReadScope()
+
+
+def _rank(edge: Edge) -> tuple[str, str]:
+    return edge.type.value, edge.role or ""
 
 
 def _steps(edges: Sequence[Edge], direction: Direction) -> dict[str, list[str]]:

@@ -78,7 +78,7 @@ async def integrity_report(info: Info, project: str | None) -> IntegrityReport:
     )
     affected = [a for a in impact.affected()
                 if a.node.kind in AFFECTED_KINDS and (projects is None or a.node.project in projects)
-                and all(reads.sees(n) for n in a.path.nodes)]
+                and (reads.everything or all(reads.sees(n) for n in a.path.nodes))]
     return IntegrityReport(
         counts=status_counts(counts),
         corrupt=[Blob.from_node(b) for b in bad if b.props.get("status") == BlobStatus.CORRUPT.value],

@@ -18,7 +18,6 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from provgraph.auth import Principal
 from provgraph.digest import Digest
 from provgraph.errors import BadInput, NotFound
 from provgraph.ids import utcnow
@@ -44,7 +43,8 @@ async def blob_endpoint(request: Request) -> Response:
         digest = Digest.parse(request.path_params["digest"])
         if request.method == "PUT":
             principal.check_upload()
-        elif not principal.reads.sees_blob(await _projects(services, principal, digest)):
+        elif not principal.reads.everything and \
+                not principal.reads.sees_blob(await services.graph.blob_projects(digest.node_id)):
             raise NotFound(f"no blob {digest.node_id}")  # as for bytes that are not here
         return await HANDLERS[request.method](request, services, digest)
     except ClientDisconnect:
@@ -162,11 +162,6 @@ def _suffix(length: int, size: int) -> tuple[int, int]:
     if length == 0 or size == 0:
         raise Unsatisfiable()
     return max(0, size - length), size
-
-
-async def _projects(services: Services, principal: Principal, digest: Digest) -> frozenset[str]:
-    """The projects whose nodes name the blob (not asked when the reader reads all)."""
-    return frozenset() if principal.reads.everything else await services.graph.blob_projects(digest.node_id)
 
 
 async def _size(services: Services, digest: Digest) -> int:
