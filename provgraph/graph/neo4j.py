@@ -130,11 +130,16 @@ class Neo4jGraphStore:
         self._schema_ready = True
 
     async def _backfill_search(self) -> None:
-        """Index runs stored before run search existed, a batch per transaction."""
+        """Index runs stored before run search existed, a batch per transaction; once done,
+        a mark spares later start-ups the scan of every run."""
         assert self._driver is not None
+        found = await self._driver.execute_query(neo4j_search.BACKFILLED, database_=self.database)
+        if found.records[0][0]:
+            return
         async with self._driver.session(database=self.database) as session:
             while await session.execute_write(neo4j_search.backfill_batch):
                 pass
+        await self._driver.execute_query(neo4j_search.MARK_BACKFILLED, database_=self.database)
 
     async def close(self) -> None:
         if self._driver is not None:

@@ -39,6 +39,10 @@ WINDOWS = (256, 768, 2048, 4096)
 DROP_RECORD = "MATCH (v:RunValue {run: $id}) WHERE v.pos IS NULL OR v.key IN $final DELETE v"
 CREATE_VALUES = "UNWIND $values AS x CREATE (v:RunValue) SET v = x"
 MARK_INDEXED = "UNWIND $ids AS i MATCH (n:Node {id: i}) SET n.searchable = true"
+# Set once every stored run is indexed (new runs are indexed as they are written), so a
+# start-up does not scan every run again to find none.
+BACKFILLED = "MATCH (m:SchemaMark {name: 'run-search'}) RETURN count(m) > 0"
+MARK_BACKFILLED = "MERGE (:SchemaMark {name: 'run-search'})"
 UNINDEXED = f"MATCH (n:Run) WHERE n.searchable IS NULL RETURN {q.cols()} LIMIT $limit"
 RUN_CHUNKS = "UNWIND $ids AS i MATCH (c:MetricChunk {run: i}) RETURN c.run, c.batch, c.data"
 MOVE_LASTS = """

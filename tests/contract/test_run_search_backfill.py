@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from provgraph.graph import open_graph_store
+from provgraph.graph import neo4j_search, open_graph_store
 from provgraph.graph.neo4j import Neo4jGraphStore
 from provgraph.metrics import MetricPoint
 from provgraph.model import RunStatus
@@ -45,5 +45,8 @@ async def test_runs_without_index_nodes_are_indexed_at_open(backend: str, tmp_pa
         page = await reopened.search_runs(parse_filter('tags = "base" AND params.lr = 0.001'), parse_order("name"),
                                           10, None)
         assert [hit.node.id for hit in page.items] == [done.id]
+        assert isinstance(reopened, Neo4jGraphStore) and reopened._driver is not None
+        marked = await reopened._driver.execute_query(neo4j_search.BACKFILLED)
+        assert marked.records[0][0] is True  # the next start-up skips the scan
     finally:
         await reopened.close()
