@@ -176,8 +176,10 @@ class NewNode:
     files: tuple[FileRef, ...] = ()
 
 
-@dataclass(frozen=True)
-class Edge:
+class Edge(NamedTuple):
+    """An edge, from the derived thing to its origin; ``role`` is a USED role or a
+    HAS_FILE path. A named tuple: lineage answers hold ~100,000 of them."""
+
     source: str
     target: str
     type: EdgeType

@@ -32,10 +32,12 @@ from graphql import (
 )
 from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 
 Info = GraphQLResolveInfo[Any]
 Complete = Callable[[Any], Any]
 _TEXT_SCALARS = frozenset({"ID", "String"})
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 Plan = list[tuple[str, Callable[[Any], Any] | None, Complete | None]]
 
 
@@ -72,6 +74,8 @@ class FastListExecutor(StrawberryGraphQLCoreExecutionContext):
             strict = _non_null(self._completer(inner, group, info))
             if isinstance(inner, GraphQLScalarType) and inner.name in _TEXT_SCALARS:
                 return _text(strict)
+            if isinstance(inner, GraphQLScalarType) and inner.name == "Int":
+                return _int(strict)
             return strict
         if isinstance(type_, GraphQLList):
             return _list(self._completer(type_.of_type, group, info))
@@ -81,18 +85,18 @@ class FastListExecutor(StrawberryGraphQLCoreExecutionContext):
         if is_leaf_type(type_):
             return _leaf(type_.serialize)
         if is_abstract_type(type_):
-            abstract = type_
-            return lambda v: None if v is None else self._object(self._runtime_type(abstract, info, v), group, info, v)
+            return self._abstract(type_, group, info)
         if is_object_type(type_):
             return self._concrete(type_, group, info)
         raise _Bail
 
-    def _concrete(self, type_: GraphQLObjectType, group: Any, info: Info) -> Complete:
-        """``_object`` for one known type, its plan looked up once rather than per value."""
+    def _concrete(self, type_: GraphQLObjectType, group: Any, info: Info, checked: bool = False) -> Complete:
+        """``_object`` for one known type, its plan looked up once rather than per value;
+        ``checked``: the values are known to be of the type (``is_type_of`` is skipped)."""
         plan = self._plan(type_, group, info)
         if plan is None:
             raise _Bail
-        is_type_of, name = type_.is_type_of, type_.name
+        is_type_of, name = None if checked else type_.is_type_of, type_.name
 
         def complete(value: Any) -> Any:
             if value is None:
@@ -101,6 +105,28 @@ class FastListExecutor(StrawberryGraphQLCoreExecutionContext):
                 raise _Bail
             return {key: name if read is None else leaf(read(value))  # type: ignore[misc]
                     for key, read, leaf in plan}
+
+        return complete
+
+    def _abstract(self, type_: GraphQLAbstractType, group: Any, info: Info) -> Complete:
+        """Values of an interface or union: the runtime type is resolved once per Python
+        class (resolving and checking it per value cost more than the fields), for classes
+        that are Strawberry types of that name; others, and values cast with
+        ``strawberry.cast``, are resolved one by one."""
+        by_class: dict[type, Complete] = {}
+
+        def complete(value: Any) -> Any:
+            if value is None:
+                return None
+            known = by_class.get(value.__class__)
+            if known is not None and getattr(value, TYPE_CAST_ATTRIBUTE, None) is None:
+                return known(value)
+            runtime = self._runtime_type(type_, info, value)
+            definition = getattr(value.__class__, "__strawberry_definition__", None)
+            if getattr(definition, "name", None) == runtime.name and getattr(value, TYPE_CAST_ATTRIBUTE, None) is None:
+                known = by_class[value.__class__] = self._concrete(runtime, group, info, checked=True)
+                return known(value)
+            return self._object(runtime, group, info, value)
 
         return complete
 
@@ -195,6 +221,14 @@ def _text(strict: Complete) -> Complete:
     """A non-null ID or String: a ``str`` is its own serialization."""
     def complete(value: Any) -> Any:
         return value if value.__class__ is str else strict(value)
+
+    return complete
+
+
+def _int(strict: Complete) -> Complete:
+    """A non-null Int: a plain ``int`` within 32 bits is its own serialization."""
+    def complete(value: Any) -> Any:
+        return value if value.__class__ is int and _INT_MIN <= value <= _INT_MAX else strict(value)
 
     return complete
 

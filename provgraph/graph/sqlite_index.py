@@ -185,6 +185,7 @@ class TraversalIndex:
         ids, out, out_edges, inc, inc_edges = self.ids, self.out, self.out_edges, self.inc, self.inc_edges
         e_src, e_dst, e_type, e_label = self.e_src, self.e_dst, self.e_type, self.e_label
         size = len(ids)
+        touched: set[int] = set()
         for _, src, dst, type_, label in rows:
             if src >= size or dst >= size or not ids[src] or not ids[dst]:
                 continue  # a dangling edge (see ``dangling_edges``) leads nowhere
@@ -197,13 +198,26 @@ class TraversalIndex:
                 out[src], out_edges[src] = [], []
             out[src].append(dst)
             out_edges[src].append(k)
+            touched.add(src)
             if inc[dst] is _EMPTY:
                 inc[dst], inc_edges[dst] = [], []
             inc[dst].append(src)
             inc_edges[dst].append(k)
+        self._order_out(touched)
         if rows:
             self.edge_rows += len(rows)
             self.last_rowid = rows[-1][0]
+
+    def _order_out(self, sources: set[int]) -> None:
+        """Keep each node's out-edges in answer order (target id, type, role), so a
+        lineage lists its edges by filtering them, without sorting per answer."""
+        ids, e_dst, e_type, e_label, out, out_edges = (
+            self.ids, self.e_dst, self.e_type, self.e_label, self.out, self.out_edges)
+        for u in sources:
+            mine = out_edges[u]
+            if len(mine) > 1:
+                mine.sort(key=lambda k: (ids[e_dst[k]], _TYPE_NAMES[e_type[k]], e_label[k] or ""))
+                out[u] = [e_dst[k] for k in mine]
 
     # -- walks ----------------------------------------------------------------------
 
@@ -344,21 +358,15 @@ class TraversalIndex:
 
     def _edges_among(self, seqs: list[int], keep: set[int]) -> tuple[Edge, ...]:
         """Every edge whose two ends are in ``keep``, ordered by source, target, type,
-        role; ``seqs`` are the sources, already in id order."""
-        ids, out, out_edges, e_type, e_label = self.ids, self.out, self.out_edges, self.e_type, self.e_label
+        role; ``seqs`` are the sources, already in id order (each one's out-edges are
+        kept in target order, see ``_order_out``)."""
+        ids, out_edges, e_dst, e_type, e_label = self.ids, self.out_edges, self.e_dst, self.e_type, self.e_label
         edges: list[Edge] = []
+        add = edges.append
         for u in seqs:
-            mine = [(ids[v], _TYPE_NAMES[e_type[k]], e_label[k] or "", k)
-                    for v, k in zip(out[u], out_edges[u]) if v in keep]
-            if len(mine) > 1:
-                mine.sort()
             source = ids[u]
-            for target, _, _, k in mine:
-                edge = _new(Edge)
-                fields = edge.__dict__
-                fields["source"] = source
-                fields["target"] = target
-                fields["type"] = _TYPES[e_type[k]]
-                fields["role"] = e_label[k]
-                edges.append(edge)
+            for k in out_edges[u]:
+                v = e_dst[k]
+                if v in keep:
+                    add(_tuple_new(Edge, (source, ids[v], _TYPES[e_type[k]], e_label[k])))
         return tuple(edges)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any, Iterator
 
 import pytest
+import strawberry
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from provgraph.schema import schema
@@ -51,3 +53,55 @@ def test_fast_and_general_paths_agree(client: TestClient, general_path: None) ->
     assert fast == general
     assert len(fast[0]["data"]["ancestors"]) == 10
     assert all("errors" not in a for a in fast[:3])
+
+
+@strawberry.interface
+class Animal:
+    name: str
+
+
+@strawberry.type
+class Cat(Animal):
+    lives: int
+
+
+@strawberry.type
+class Dog(Animal):
+    good: bool
+
+
+@strawberry.type
+class Zoo:
+    @strawberry.field
+    def animals(self) -> list[Animal]:
+        # Two of a class (the runtime type is then resolved once for the class), a plain
+        # object cast to a type, and a Cat instance cast to Dog: each answered as cast.
+        disguised = strawberry.cast(Dog, Cat(name="d", lives=3))
+        disguised.good = False  # type: ignore[attr-defined]
+        return [Cat(name="a", lives=9), Cat(name="b", lives=8), disguised,
+                strawberry.cast(Dog, SimpleNamespace(name="c", good=True)), Dog(name="e", good=True)]
+
+    @strawberry.field
+    def counts(self) -> list[int]:
+        return [1, 2**31 - 1, 2**31]  # the last is no GraphQL Int: an error, on both paths
+
+    @strawberry.field
+    def cats(self) -> list[Cat]:
+        return [Cat(name="a", lives=9), Cat(name="b", lives=2**40)]
+
+
+ZOO_QUERY = "{ animals { __typename name ... on Cat { lives } ... on Dog { good } } }"
+
+
+@pytest.mark.parametrize("query", [ZOO_QUERY, "{ counts }", "{ cats { name lives } }"])
+def test_fast_path_resolves_types_and_ints_as_the_general_path(query: str) -> None:
+    answers = []
+    for executor in (StrawberryGraphQLCoreExecutionContext, FastListExecutor):
+        zoo = strawberry.Schema(query=Zoo, types=[Cat, Dog], execution_context_class=executor)
+        result = zoo.execute_sync(query)
+        answers.append((result.data, [e.message for e in result.errors or []]))
+    assert answers[1] == answers[0]
+    if query == ZOO_QUERY:
+        assert [a["__typename"] for a in answers[1][0]["animals"]] == ["Cat", "Cat", "Dog", "Dog", "Dog"]
+    else:
+        assert answers[1][1], "a value beyond 32 bits is an error"

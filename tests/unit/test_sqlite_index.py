@@ -72,3 +72,19 @@ async def test_a_reused_seq_rebuilds_the_index(two: tuple[SqliteGraphStore, Sqli
     await writer.create_node(model(child, x))
     assert [h.id for h in await reader.traverse_ids([x], DOWN, None)] == [child]
     assert [h.id for h in await reader.traverse_ids([child], UP, None)] == [x]
+
+
+async def test_lineage_edges_keep_their_order_when_a_node_gains_edges(
+        two: tuple[SqliteGraphStore, SqliteGraphStore]) -> None:
+    reader, writer = two
+    a, b, c, d = (new_id() for _ in range(4))  # ids in creation order: b < c < d
+    await writer.create_nodes([model(b), model(c), model(d)])
+    await writer.create_node(model(a, d))
+    assert [e.target for e in (await reader.lineage(a, UP, None)).edges] == [d]  # index built here
+    await writer.add_edge(a, EdgeSpec(EdgeType.DERIVED_FROM, c))
+    await writer.add_edge(a, EdgeSpec(EdgeType.USED, b, role="train"))
+    await writer.add_edge(a, EdgeSpec(EdgeType.DERIVED_FROM, b))
+    graph = await reader.lineage(a, UP, None)
+    assert [(e.source, e.target, e.type, e.role) for e in graph.edges] == [
+        (a, b, EdgeType.DERIVED_FROM, None), (a, b, EdgeType.USED, "train"),
+        (a, c, EdgeType.DERIVED_FROM, None), (a, d, EdgeType.DERIVED_FROM, None)]
