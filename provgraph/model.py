@@ -186,8 +186,7 @@ class Edge(NamedTuple):
     role: str | None = None
 
 
-@dataclass(frozen=True)
-class Hop:
+class Hop(NamedTuple):
     """A node reached by a traversal and its shortest distance from the start."""
 
     node: Node

@@ -48,7 +48,7 @@ class _Bail(Exception):
 class FastListExecutor(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._plans: dict[tuple[GraphQLObjectType, int], tuple[Any, Plan | None]] = {}
+        self._plans: dict[tuple[GraphQLObjectType, int], tuple[Any, Complete | None]] = {}
 
     def complete_list_value(
         self,
@@ -93,18 +93,19 @@ class FastListExecutor(StrawberryGraphQLCoreExecutionContext):
     def _concrete(self, type_: GraphQLObjectType, group: Any, info: Info, checked: bool = False) -> Complete:
         """``_object`` for one known type, its plan looked up once rather than per value;
         ``checked``: the values are known to be of the type (``is_type_of`` is skipped)."""
-        plan = self._plan(type_, group, info)
-        if plan is None:
+        record = self._plan(type_, group, info)
+        if record is None:
             raise _Bail
-        is_type_of, name = None if checked else type_.is_type_of, type_.name
+        is_type_of = None if checked else type_.is_type_of
+        if is_type_of is None:
+            return lambda value: None if value is None else record(value)
 
         def complete(value: Any) -> Any:
             if value is None:
                 return None
-            if is_type_of is not None and is_type_of(value, info) is not True:
+            if is_type_of(value, info) is not True:
                 raise _Bail
-            return {key: name if read is None else leaf(read(value))  # type: ignore[misc]
-                    for key, read, leaf in plan}
+            return record(value)
 
         return complete
 
@@ -138,17 +139,20 @@ class FastListExecutor(StrawberryGraphQLCoreExecutionContext):
         return runtime
 
     def _object(self, type_: GraphQLObjectType, group: Any, info: Info, value: Any) -> dict[str, Any]:
-        plan = self._plan(type_, group, info)
-        if plan is None or (type_.is_type_of is not None and type_.is_type_of(value, info) is not True):
+        record = self._plan(type_, group, info)
+        if record is None or (type_.is_type_of is not None and type_.is_type_of(value, info) is not True):
             raise _Bail
-        return {key: type_.name if read is None else complete(read(value))  # type: ignore[misc]
-                for key, read, complete in plan}
+        result: dict[str, Any] = record(value)
+        return result
 
-    def _plan(self, type_: GraphQLObjectType, group: Any, info: Info) -> Plan | None:
+    def _plan(self, type_: GraphQLObjectType, group: Any, info: Info) -> Complete | None:
+        """The completion of a value of ``type_`` selected by ``group`` (``_record`` of its
+        plan), compiled once per selection; None when the fast path does not cover it."""
         key = (type_, id(group))
         cached = self._plans.get(key)
         if cached is None:
-            cached = self._plans[key] = (group, self._compile(type_, group, info))  # keeps ``group`` alive
+            plan = self._compile(type_, group, info)
+            cached = self._plans[key] = (group, None if plan is None else _record(plan, type_.name))  # keeps ``group`` alive
         return cached[1]
 
     def _compile(self, type_: GraphQLObjectType, group: Any, info: Info) -> Plan | None:
@@ -169,6 +173,25 @@ class FastListExecutor(StrawberryGraphQLCoreExecutionContext):
             except _Bail:
                 return None
         return plan
+
+
+def _record(plan: Plan, type_name: str) -> Complete:
+    """The function completing one object by ``plan``: ``{key: complete(read(value)), …}``
+    written out as source and compiled (as ``dataclasses`` writes ``__init__``), a third
+    faster than a loop over the plan. The source names only its own variables: keys,
+    readers and completers are passed in the namespace, never pasted into it."""
+    namespace: dict[str, Any] = {"type_name": type_name}
+    items = []
+    for i, (key, read, complete) in enumerate(plan):
+        namespace[f"k{i}"] = key
+        if read is None:
+            items.append(f"k{i}: type_name")
+        else:
+            namespace[f"r{i}"], namespace[f"c{i}"] = read, complete
+            items.append(f"k{i}: c{i}(r{i}(value))")
+    exec(f"def record(value):\n    return {{{', '.join(items)}}}\n", namespace)  # noqa: S102
+    record: Complete = namespace["record"]
+    return record
 
 
 def _reader(field: GraphQLField) -> Callable[[Any], Any]:

@@ -32,10 +32,8 @@ Resolve = Callable[[list[str]], list[int]]  # seqs of ids, in order; NotFound fo
 Levels = list[list[int]]  # the start nodes, then the nodes first reached at each depth
 _EMPTY: list[int] = []  # shared by every node without edges; never appended to
 _TYPES = list(EdgeType)
-_TYPE_NAMES = [t.value for t in _TYPES]
 _CODES = {t.value: i for i, t in enumerate(_TYPES)}
 _KINDS = {k.value: k for k in NodeKind}
-_new = object.__new__
 _tuple_new = tuple.__new__
 _NODES = "SELECT seq, id, kind FROM nodes WHERE seq > ? ORDER BY seq"
 _EDGES = ("SELECT rowid, src, dst, type, CASE type WHEN 'HAS_FILE' THEN path ELSE role END "
@@ -104,7 +102,7 @@ class TraversalIndex:
         self.e_src: list[int] = []
         self.e_dst: list[int] = []
         self.e_type: list[int] = []
-        self.e_label: list[str | None] = []  # USED role, or HAS_FILE path
+        self.e_edge: list[Edge] = []  # the edge as answered (its role: USED role, or HAS_FILE path)
         self.last_seq = 0
         self.last_rowid = 0
         self.edge_rows = 0
@@ -153,7 +151,7 @@ class TraversalIndex:
         self._forget()
         self._add_nodes(nodes)
         self._add_edges(edges)
-        heap.grew(4 * len(nodes))  # four adjacency lists a node
+        heap.grew(4 * len(nodes) + len(edges))  # four adjacency lists a node, an Edge an edge
 
     def _reused(self, conn: sqlite3.Connection, edges: list[tuple[int, int, int, str, str | None]]) -> bool:
         """Whether a new edge ends at a seq the index knows under another id: SQLite gives
@@ -183,7 +181,7 @@ class TraversalIndex:
 
     def _add_edges(self, rows: list[tuple[int, int, int, str, str | None]]) -> None:
         ids, out, out_edges, inc, inc_edges = self.ids, self.out, self.out_edges, self.inc, self.inc_edges
-        e_src, e_dst, e_type, e_label = self.e_src, self.e_dst, self.e_type, self.e_label
+        e_src, e_dst, e_type, e_edge = self.e_src, self.e_dst, self.e_type, self.e_edge
         size = len(ids)
         touched: set[int] = set()
         for _, src, dst, type_, label in rows:
@@ -192,8 +190,9 @@ class TraversalIndex:
             k = len(e_dst)
             e_src.append(src)
             e_dst.append(dst)
-            e_type.append(_CODES[type_])
-            e_label.append(label)
+            code = _CODES[type_]
+            e_type.append(code)
+            e_edge.append(_tuple_new(Edge, (ids[src], ids[dst], _TYPES[code], label)))
             if out[src] is _EMPTY:
                 out[src], out_edges[src] = [], []
             out[src].append(dst)
@@ -211,12 +210,11 @@ class TraversalIndex:
     def _order_out(self, sources: set[int]) -> None:
         """Keep each node's out-edges in answer order (target id, type, role), so a
         lineage lists its edges by filtering them, without sorting per answer."""
-        ids, e_dst, e_type, e_label, out, out_edges = (
-            self.ids, self.e_dst, self.e_type, self.e_label, self.out, self.out_edges)
+        e_dst, e_edge, out, out_edges = self.e_dst, self.e_edge, self.out, self.out_edges
         for u in sources:
             mine = out_edges[u]
             if len(mine) > 1:
-                mine.sort(key=lambda k: (ids[e_dst[k]], _TYPE_NAMES[e_type[k]], e_label[k] or ""))
+                mine.sort(key=lambda k: (e_edge[k].target, e_edge[k].type.value, e_edge[k].role or ""))
                 out[u] = [e_dst[k] for k in mine]
 
     # -- walks ----------------------------------------------------------------------
@@ -332,15 +330,7 @@ class TraversalIndex:
             chosen = [(s, depth) for depth, level in enumerate(levels) if depth
                       for s in level if wanted is None or self.kinds[s] in wanted]
             nodes = self._nodes([s for s, _ in chosen], fetch)
-            hops = []
-            for s, depth in chosen:
-                if s in nodes:
-                    hop = _new(Hop)  # frozen dataclass: skip its per-field __setattr__
-                    fields = hop.__dict__
-                    fields["node"] = nodes[s]
-                    fields["depth"] = depth
-                    hops.append(hop)
-            return hops
+            return [_tuple_new(Hop, (nodes[s], depth)) for s, depth in chosen if s in nodes]
 
     def lineage(
         self, node_id: str, direction: Direction, max_depth: int | None, resolve: Resolve, fetch: FetchNodes
@@ -360,13 +350,5 @@ class TraversalIndex:
         """Every edge whose two ends are in ``keep``, ordered by source, target, type,
         role; ``seqs`` are the sources, already in id order (each one's out-edges are
         kept in target order, see ``_order_out``)."""
-        ids, out_edges, e_dst, e_type, e_label = self.ids, self.out_edges, self.e_dst, self.e_type, self.e_label
-        edges: list[Edge] = []
-        add = edges.append
-        for u in seqs:
-            source = ids[u]
-            for k in out_edges[u]:
-                v = e_dst[k]
-                if v in keep:
-                    add(_tuple_new(Edge, (source, ids[v], _TYPES[e_type[k]], e_label[k])))
-        return tuple(edges)
+        out_edges, e_dst, e_edge = self.out_edges, self.e_dst, self.e_edge
+        return tuple(e_edge[k] for u in seqs for k in out_edges[u] if e_dst[k] in keep)
