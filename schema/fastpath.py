@@ -71,6 +71,8 @@ class FastListExecutor(StrawberryGraphQLCoreExecutionContext):
         """A function completing values of ``type_`` selected by ``group``, or raising _Bail."""
         if isinstance(type_, GraphQLNonNull):
             inner = type_.of_type
+            if is_abstract_type(inner):
+                return self._abstract(inner, group, info, strict=True)
             strict = _non_null(self._completer(inner, group, info))
             if isinstance(inner, GraphQLScalarType) and inner.name in _TEXT_SCALARS:
                 return _text(strict)
@@ -90,13 +92,12 @@ class FastListExecutor(StrawberryGraphQLCoreExecutionContext):
             return self._concrete(type_, group, info)
         raise _Bail
 
-    def _concrete(self, type_: GraphQLObjectType, group: Any, info: Info, checked: bool = False) -> Complete:
-        """``_object`` for one known type, its plan looked up once rather than per value;
-        ``checked``: the values are known to be of the type (``is_type_of`` is skipped)."""
+    def _concrete(self, type_: GraphQLObjectType, group: Any, info: Info) -> Complete:
+        """``_object`` for one known type, its plan looked up once rather than per value."""
         record = self._plan(type_, group, info)
         if record is None:
             raise _Bail
-        is_type_of = None if checked else type_.is_type_of
+        is_type_of = type_.is_type_of
         if is_type_of is None:
             return lambda value: None if value is None else record(value)
 
@@ -109,15 +110,17 @@ class FastListExecutor(StrawberryGraphQLCoreExecutionContext):
 
         return complete
 
-    def _abstract(self, type_: GraphQLAbstractType, group: Any, info: Info) -> Complete:
-        """Values of an interface or union: the runtime type is resolved once per Python
-        class (resolving and checking it per value cost more than the fields), for classes
-        that are Strawberry types of that name; others, and values cast with
-        ``strawberry.cast``, are resolved one by one."""
+    def _abstract(self, type_: GraphQLAbstractType, group: Any, info: Info, strict: bool = False) -> Complete:
+        """Values of an interface or union (``strict``: non-null): the runtime type is
+        resolved once per Python class (resolving and checking it per value cost more than
+        the fields), for classes that are Strawberry types of that name; others, and
+        values cast with ``strawberry.cast``, are resolved one by one."""
         by_class: dict[type, Complete] = {}
 
         def complete(value: Any) -> Any:
             if value is None:
+                if strict:
+                    raise _Bail
                 return None
             known = by_class.get(value.__class__)
             if known is not None and getattr(value, TYPE_CAST_ATTRIBUTE, None) is None:
@@ -125,8 +128,10 @@ class FastListExecutor(StrawberryGraphQLCoreExecutionContext):
             runtime = self._runtime_type(type_, info, value)
             definition = getattr(value.__class__, "__strawberry_definition__", None)
             if getattr(definition, "name", None) == runtime.name and getattr(value, TYPE_CAST_ATTRIBUTE, None) is None:
-                known = by_class[value.__class__] = self._concrete(runtime, group, info, checked=True)
-                return known(value)
+                record = self._plan(runtime, group, info)
+                if record is not None:
+                    known = by_class[value.__class__] = record
+                    return known(value)
             return self._object(runtime, group, info, value)
 
         return complete

@@ -6,7 +6,7 @@ to GraphQL types reads nothing more.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import strawberry
 from strawberry.types.nodes import SelectedField
@@ -17,6 +17,8 @@ from provgraph.model import Direction, EdgeType
 from provgraph.schema.connection import PageInfo
 from provgraph.schema.nodes import STUB_FIELDS, NodeType, stub, to_gql
 
+_tuple_new = tuple.__new__
+
 @strawberry.type(description="A node reached by a traversal and its shortest distance.")
 class LineageHop:
     node: NodeType
@@ -24,11 +26,19 @@ class LineageHop:
 
     @classmethod
     def from_hop(cls, hop: model.Hop) -> LineageHop:
-        return cls(node=to_gql(hop.node), depth=hop.depth)
+        return cast(LineageHop, _tuple_new(_Hop, (to_gql(hop.node), hop.depth)))
 
     @classmethod
     def from_ref(cls, ref: model.HopRef) -> LineageHop:
-        return cls(node=stub(ref.kind, ref.id), depth=ref.depth)
+        return cast(LineageHop, _tuple_new(_Hop, (stub(ref.kind, ref.id), ref.depth)))
+
+
+class _Hop(NamedTuple):
+    """A ``LineageHop`` as served: the same fields, read the same way (attributes), in a
+    named tuple, a fraction of the dataclass's cost to make (answers hold 100,000 hops)."""
+
+    node: NodeType
+    depth: int
 
 
 def asks_ids_only(info: Any, nodes: str = "node") -> bool:
