@@ -3,8 +3,10 @@
 ``PROVGRAPH_GRAPH_URL=bolt://user:password@host:7687`` (or ``neo4j://``; ``?database=``
 picks a database). Constraints and indexes are created idempotently at ``open``. Writes
 run in managed transactions (retried by the driver on transient errors); a domain error
-inside one rolls it back. Traversals fetch the reachable part of the graph in one
-query whose expansion visits each node once, then compute depths in ``graph.bfs``.
+inside one rolls it back. Every write that changes the graph ticks the graph clock
+first (``neo4j_clock``): that serializes graph writes, and lets traversals and lineage
+answer from an in-memory index (``neo4j_index``) that catches up with every replica's
+writes, one clock read per traversal.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import datetime
 from typing import Awaitable, Callable, Collection, Mapping, Sequence, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
+import anyio.to_thread
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
 from neo4j.exceptions import AuthError, ConstraintError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
@@ -22,11 +25,13 @@ from provgraph.digest import Digest
 from provgraph.metrics import MetricPoint, MetricSummary
 from provgraph.search import Expr, Hit, Sort
 from provgraph.errors import ConfigError, Conflict, ProvgraphError, Unavailable
+from provgraph.graph import neo4j_clock as clock
 from provgraph.graph import neo4j_cypher as q
 from provgraph.graph import neo4j_lifecycle as lifecycle
 from provgraph.graph import neo4j_metrics, neo4j_search
 from provgraph.graph import neo4j_integrity as integrity
 from provgraph.graph import neo4j_writes as writes
+from provgraph.graph.neo4j_index import neo4j_index
 from provgraph.graph.neo4j_reads import Reads
 from provgraph.graph.protocol import GraphStore
 from provgraph.lifecycle import Action, LifecyclePlan, LineState, ModelEvent, WebhookDelivery
@@ -61,6 +66,7 @@ class Neo4jGraphStore:
         self._driver: AsyncDriver | None = None
         self._schema_ready = False
         self.reads = Reads(self._read)
+        self._index, self._fetch = neo4j_index(self.reads)
 
     @classmethod
     def from_url(cls, url: str) -> Neo4jGraphStore:
@@ -87,6 +93,9 @@ class Neo4jGraphStore:
             async with self._driver.session(database=self.database) as session:
                 runner = session.execute_write if write else session.execute_read
                 return await runner(work)
+        except clock.ClockMissing:
+            self._schema_ready = False  # the next call creates it again
+            raise
         except ProvgraphError:
             raise
         except ConstraintError as exc:
@@ -101,6 +110,19 @@ class Neo4jGraphStore:
 
     async def _write(self, work: Work[T]) -> T:
         return await self._run(work, write=True)
+
+    async def _graph_write(self, work: Callable[[AsyncManagedTransaction, int], Awaitable[T]]) -> T:
+        """A write that changes nodes or edges: ``work`` gets the version it ticked first."""
+        async def ticked(tx: AsyncManagedTransaction) -> T:
+            return await work(tx, await clock.tick(tx))
+
+        return await self._write(ticked)
+
+    async def _indexed(self, answer: Callable[[], T]) -> T:
+        """``answer`` from the traversal index, in a worker thread (its queries come back here)."""
+        if self._driver is None:
+            raise Unavailable("graph store is closed")
+        return await anyio.to_thread.run_sync(answer)
 
     # -- lifecycle ------------------------------------------------------------------
 
@@ -122,7 +144,7 @@ class Neo4jGraphStore:
         if self._schema_ready or self._driver is None:
             return
         try:
-            for statement in (*q.SCHEMA, *lifecycle.SCHEMA, *neo4j_search.SCHEMA):
+            for statement in (*q.SCHEMA, *clock.SCHEMA, *lifecycle.SCHEMA, *neo4j_search.SCHEMA):
                 await self._driver.execute_query(statement, database_=self.database)
             await self._backfill_search()
         except (ServiceUnavailable, SessionExpired, AuthError, DriverError, OSError) as exc:
@@ -145,18 +167,21 @@ class Neo4jGraphStore:
         if self._driver is not None:
             driver, self._driver = self._driver, None
             await driver.close()
+        # In a thread: a traversal holding the index may be waiting for this event loop.
+        await anyio.to_thread.run_sync(self._index.close)
 
     async def clear(self) -> None:
         """Delete every node and edge (tests and benchmarks on a shared server); the
-        constraints and indexes stay."""
+        constraints, indexes and the graph clock stay, and the clock says that rows went."""
         if self._driver is None:
             raise Unavailable("graph store is closed")
         try:
             # Batches in their own transactions (auto-commit only): one transaction over a
             # large graph would exceed Neo4j's transaction memory.
             async with self._driver.session(database=self.database) as session:
-                await (await session.run(
-                    "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")).consume()
+                await (await session.run("MATCH (n) WHERE NOT n:GraphClock "
+                                         "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")).consume()
+                await (await session.run(clock.CLEARED)).consume()
         except (ServiceUnavailable, SessionExpired, AuthError, DriverError, OSError) as exc:
             raise self._unavailable(exc) from exc
 
@@ -169,27 +194,27 @@ class Neo4jGraphStore:
     # -- writes ---------------------------------------------------------------------
 
     async def create_node(self, spec: NewNode) -> Node:
-        return await self._write(lambda tx: writes.create_node(tx, spec))
+        return await self._graph_write(lambda tx, v: writes.create_node(tx, spec, v))
 
     async def create_nodes(self, specs: Sequence[NewNode]) -> list[Node]:
-        async def work(tx: AsyncManagedTransaction) -> list[Node]:
-            return await writes.create_nodes(tx, specs)
+        async def work(tx: AsyncManagedTransaction, v: int) -> list[Node]:
+            return await writes.create_nodes(tx, specs, v)
 
-        return await self._write(work)
+        return await self._graph_write(work)
 
     async def update_props(self, node_id: str, kind: NodeKind, changes: Mapping[str, object]) -> Node:
-        return await self._write(lambda tx: writes.update_props(tx, node_id, kind, changes))
+        return await self._graph_write(lambda tx, _: writes.update_props(tx, node_id, kind, changes))
 
     async def set_alias(self, node_id: str, alias: str) -> Node:
-        return await self._write(lambda tx: writes.set_alias(tx, node_id, alias))
+        return await self._graph_write(lambda tx, _: writes.set_alias(tx, node_id, alias))
 
     async def add_edge(self, source: str, edge: EdgeSpec) -> Edge:
-        return await self._write(lambda tx: writes.add_edge(tx, source, edge))
+        return await self._graph_write(lambda tx, v: writes.add_edge(tx, source, edge, v))
 
     async def record_blob(
         self, digest: Digest, size: int, status: BlobStatus, at: datetime, detail: str | None = None
     ) -> Node:
-        return await self._write(lambda tx: writes.record_blob(tx, digest, size, status, at, detail))
+        return await self._graph_write(lambda tx, v: writes.record_blob(tx, digest, size, status, at, detail, v))
 
     async def append_metrics(self, run_id: str, batch: str, points: Sequence[MetricPoint]) -> int:
         return await self._write(lambda tx: neo4j_metrics.append(tx, run_id, batch, points))
@@ -256,7 +281,9 @@ class Neo4jGraphStore:
         kinds: Sequence[NodeKind] | None = None,
         edge_types: Sequence[EdgeType] | None = None,
     ) -> list[Hop]:
-        return await self.reads.traverse(start, direction, max_depth, kinds, edge_types)
+        _one_way(direction)
+        return await self._indexed(lambda: self._index.hops(list(start), direction, max_depth, kinds, edge_types,
+                                                            None, self._fetch))
 
     async def traverse_ids(
         self,
@@ -266,7 +293,9 @@ class Neo4jGraphStore:
         kinds: Sequence[NodeKind] | None = None,
         edge_types: Sequence[EdgeType] | None = None,
     ) -> list[HopRef]:
-        return await self.reads.traverse_ids(start, direction, max_depth, kinds, edge_types)
+        _one_way(direction)
+        return await self._indexed(lambda: self._index.hop_refs(list(start), direction, max_depth, kinds,
+                                                                edge_types, None))
 
     async def traverse_page(
         self,
@@ -278,10 +307,12 @@ class Neo4jGraphStore:
         first: int,
         after: str | None,
     ) -> Page[HopRef]:
-        return await self.reads.traverse_page(start, direction, max_depth, kinds, edge_types, first, after)
+        _one_way(direction)
+        return await self._indexed(lambda: self._index.hop_page(list(start), direction, max_depth, kinds,
+                                                                edge_types, first, after, None))
 
     async def lineage(self, node_id: str, direction: Direction, max_depth: int | None) -> Subgraph:
-        return await self.reads.lineage(node_id, direction, max_depth)
+        return await self._indexed(lambda: self._index.lineage(node_id, direction, max_depth, None, self._fetch))
 
     async def path(self, source: str, target: str, direction: PathDirection = PathDirection.ANY) -> Subgraph | None:
         return await self.reads.path(source, target, direction)
@@ -307,10 +338,10 @@ class Neo4jGraphStore:
         return await self._read(lambda tx: integrity.list_blobs(tx, shard, after, limit))
 
     async def record_checks(self, checks: Sequence[CheckResult]) -> list[Node]:
-        return await self._write(lambda tx: integrity.record_checks(tx, checks))
+        return await self._graph_write(lambda tx, _: integrity.record_checks(tx, checks))
 
     async def delete_unreferenced_blobs(self, digests: Sequence[Digest]) -> list[Digest]:
-        return await self._write(lambda tx: integrity.delete_unreferenced_blobs(tx, digests))
+        return await self._graph_write(lambda tx, _: integrity.delete_unreferenced_blobs(tx, digests))
 
     async def lineage_many(self, start: Sequence[str], direction: Direction) -> Subgraph:
         return await integrity.lineage_many(self.reads, start, direction)
@@ -326,6 +357,11 @@ class Neo4jGraphStore:
 
     async def nodes_without_files(self, kinds: Sequence[NodeKind], limit: int) -> list[Node]:
         return await self._read(lambda tx: integrity.nodes_without_files(tx, kinds, limit))
+
+
+def _one_way(direction: Direction) -> None:
+    if direction is Direction.BOTH:
+        raise ValueError("traverse walks one direction; lineage handles BOTH")
 
 
 _: type[GraphStore] = Neo4jGraphStore

@@ -1,5 +1,6 @@
 """Cypher of the Neo4j graph store. Every value travels as a parameter; the only text
-put into a query is a label or relationship type taken from provgraph's own enums."""
+put into a query is a label or relationship type taken from provgraph's own enums.
+What a write creates carries ``_v``, its transaction's version (``neo4j_clock``)."""
 
 from __future__ import annotations
 
@@ -62,12 +63,12 @@ def create_nodes(kind: NodeKind) -> str:
 
 def create_edges_between(type_: EdgeType) -> str:
     return (f"UNWIND $edges AS e MATCH (s:Node {{id: e.source}}) MATCH (t:Node {{id: e.target}}) "
-            f"CREATE (s)-[:{type_.value} {{role: e.role}}]->(t)")
+            f"CREATE (s)-[:{type_.value} {{role: e.role, _v: $v}}]->(t)")
 
 
 def create_edges(type_: EdgeType) -> str:
     return (f"MATCH (n:Node {{id: $id}}) UNWIND $edges AS e MATCH (t:Node {{id: e.target}}) "
-            f"CREATE (n)-[:{type_.value} {{role: e.role}}]->(t)")
+            f"CREATE (n)-[:{type_.value} {{role: e.role, _v: $v}}]->(t)")
 
 
 SIZE_CLASH = """
@@ -79,8 +80,8 @@ MATCH (n:Node {id: $id})
 UNWIND $files AS f
 MERGE (b:Node:Blob {id: f.blob})
   ON CREATE SET b.kind = 'BLOB', b.project = '', b.name = f.digest, b.created_at = $now,
-                b.status = 'PENDING', b.size = f.size, b.doc = '{}', b.checked_at = ''
-CREATE (n)-[:HAS_FILE {path: f.path, role: f.role}]->(b)
+                b.status = 'PENDING', b.size = f.size, b.doc = '{}', b.checked_at = '', b._v = $v
+CREATE (n)-[:HAS_FILE {path: f.path, role: f.role, _v: $v}]->(b)
 """
 UPDATE_NODE = f"MATCH (n:Node {{id: $id}}) SET n.status = $status, n.doc = $doc, n.tags = $tags RETURN {cols()}"
 NODE_OF_KIND = f"MATCH (n:Node {{id: $id}}) WHERE n.kind = $kind RETURN {cols()}"
@@ -96,12 +97,12 @@ WHERE type(r) = $type AND coalesce(r.role, "") = coalesce($role, "") RETURN 1 LI
 
 
 def add_edge(type_: EdgeType) -> str:
-    return f"MATCH (s:Node {{id: $source}}), (t:Node {{id: $target}}) CREATE (s)-[:{type_.value} {{role: $role}}]->(t)"
+    return f"MATCH (s:Node {{id: $source}}), (t:Node {{id: $target}}) CREATE (s)-[:{type_.value} {{role: $role, _v: $v}}]->(t)"
 
 
 UPSERT_BLOB = f"""
 MERGE (b:Node:Blob {{id: $id}})
-  ON CREATE SET b.kind = 'BLOB', b.project = '', b.name = $digest, b.created_at = $now
+  ON CREATE SET b.kind = 'BLOB', b.project = '', b.name = $digest, b.created_at = $now, b._v = $v
 SET b.status = $status, b.size = $size, b.verified_at = $verified_at, b.doc = $doc,
     b.checked_at = $checked_at
 RETURN {cols('b')}
@@ -127,29 +128,16 @@ RETURN collect([n.id, r.path, r.role, b.id, b.size, b.status])
 """
 
 
-def walk_all(upstream: bool, types: Sequence[EdgeType] | None, full: bool) -> str:
+def walk_all(upstream: bool, types: Sequence[EdgeType] | None) -> str:
     """Every node reachable from ``$ids`` (each visited once: DISTINCT lets the planner
     prune the expansion), with its outgoing edges in the walk's direction: the far end's
-    id, and with ``full`` also the edge's type, role and path."""
+    id, the edge's type, role and path."""
     arrow_walk = f"-[{rel_types(types)}*0..]->" if upstream else f"<-[{rel_types(types)}*0..]-"
     arrow_edge = f"-[r{rel_types(types)}]->" if upstream else f"<-[r{rel_types(types)}]-"
-    edge = "[y.id, type(r), r.role, r.path]" if full else "y.id"
+    edge = "[y.id, type(r), r.role, r.path]"
     return (f"MATCH (s:Node) WHERE s.id IN $ids MATCH (s){arrow_walk}(x) WITH DISTINCT x "
             f"OPTIONAL MATCH (x){arrow_edge}(y) "
             f"WITH x, collect({edge}) AS out RETURN collect([{cols('x')}, out])")
-
-
-def walk_ids(upstream: bool, types: Sequence[EdgeType] | None) -> str:
-    """``walk_all`` answering each reachable node's id and kind only, with the ids of the
-    far ends of its edges."""
-    arrow_walk = f"-[{rel_types(types)}*0..]->" if upstream else f"<-[{rel_types(types)}*0..]-"
-    arrow_edge = f"-[{rel_types(types)}]->" if upstream else f"<-[{rel_types(types)}]-"
-    return (f"MATCH (s:Node) WHERE s.id IN $ids MATCH (s){arrow_walk}(x) WITH DISTINCT x "
-            f"OPTIONAL MATCH (x){arrow_edge}(y) "
-            f"WITH x, collect(y.id) AS out RETURN collect([x.id, x.kind, out])")
-
-
-KINDS_BY_IDS = "UNWIND $ids AS i MATCH (n:Node {id: i}) RETURN collect([n.id, n.kind])"
 
 
 def walk_level(upstream: bool, types: Sequence[EdgeType] | None) -> str:
@@ -164,17 +152,6 @@ def shortest_path(upstream: bool) -> str:
     return (f"MATCH p = shortestPath((a:Node {{id: $source}}){arrow}(b:Node {{id: $target}})) "
             "RETURN [n IN nodes(p) | n.id] AS ids, "
             "[r IN relationships(p) | [startNode(r).id, endNode(r).id, type(r), r.role, r.path]] AS rels")
-
-
-def edges_among(pairwise: bool) -> str:
-    """The edges between two nodes of $ids (the induced subgraph): for a small set, an
-    expand-into per pair of nodes; else each node's out-edges whose far end is in the set."""
-    if pairwise:
-        match = ("MATCH (n:Node) WHERE n.id IN $ids WITH collect(n) AS ns "
-                 "UNWIND ns AS a UNWIND ns AS b MATCH (a)-[r]->(b)")
-    else:
-        match = "UNWIND $ids AS i MATCH (a:Node {id: i})-[r]->(b:Node) WHERE b.id IN $ids"
-    return f"{match} RETURN collect([a.id, b.id, type(r), r.role, r.path])"
 
 
 def blob_scope(projects: bool) -> str:

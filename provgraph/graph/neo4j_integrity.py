@@ -11,6 +11,7 @@ from neo4j import AsyncManagedTransaction
 
 from provgraph.checks import CheckResult, Shard
 from provgraph.digest import Digest
+from provgraph.graph import neo4j_clock as clock
 from provgraph.graph.neo4j_cypher import cols
 from provgraph.graph.neo4j_reads import Reads
 from provgraph.graph.neo4j_writes import rows
@@ -35,7 +36,7 @@ SET n.status = r.status, n.verified_at = r.verified_at, n.checked_at = r.checked
 UNLOCK_BLOBS = f"UNWIND $ids AS i MATCH (n:Node {{id: i}}) REMOVE n.locked RETURN {cols()}"
 DELETE_UNREFERENCED = """
 UNWIND $ids AS i MATCH (n:Node {id: i}) WHERE n.kind = 'BLOB' SET n.locked = true
-WITH n WHERE NOT (n)<--() DELETE n
+WITH n WHERE NOT (n)<--() DELETE n RETURN count(*)
 """
 IDS_PRESENT = "UNWIND $ids AS i MATCH (n:Node {id: i}) RETURN n.id"
 FILE_STATUS_COUNTS = "UNWIND $ids AS i MATCH (a:Node {id: i})-[:HAS_FILE]->(b) RETURN a.id, b.status, count(*)"
@@ -99,8 +100,10 @@ async def record_checks(tx: AsyncManagedTransaction, checks: Sequence[CheckResul
 
 
 async def delete_unreferenced_blobs(tx: AsyncManagedTransaction, digests: Sequence[Digest]) -> list[Digest]:
+    """Inside a transaction that ticked the graph clock first."""
     ids = [d.node_id for d in digests]
-    await (await tx.run(DELETE_UNREFERENCED, ids=ids)).consume()
+    if (await rows(tx, DELETE_UNREFERENCED, ids=ids))[0][0]:
+        await clock.deleted(tx)
     kept = {row[0] for row in await rows(tx, IDS_PRESENT, ids=ids)}
     if kept:
         await (await tx.run(UNLOCK_BLOBS, ids=list(kept))).consume()

@@ -11,6 +11,7 @@ from typing import Sequence
 
 from neo4j import AsyncManagedTransaction
 
+from provgraph.graph import neo4j_clock as clock
 from provgraph.graph.neo4j_writes import rows, update_props
 from provgraph.lifecycle import Action, Deployment, LifecyclePlan, LineState, ModelEvent, WebhookDelivery
 from provgraph.model import NodeKind, Page
@@ -68,6 +69,8 @@ async def state(tx: AsyncManagedTransaction, project: str, name: str) -> LineSta
 
 async def apply(tx: AsyncManagedTransaction, plan: LifecyclePlan) -> bool:
     line = line_key(plan.project, plan.name)
+    if plan.props:
+        await clock.tick(tx)  # model props change: first, before the line's lock
     current = await rows(tx, LOCK, line=line) or await rows(tx, CREATE_LINE, line=line)
     if int(current[0][0]) != plan.revision:
         return False

@@ -1,6 +1,7 @@
 """Read queries of the Neo4j graph store, each one round trip unless stated.
 
-Traversals mirror the SQLite store: one query returns every reachable node (the
+Traversals and lineage run on the in-memory index (``neo4j_index``). The impact walks
+of integrity (``lineage_many``) fetch the reachable part of the graph in one query (the
 ``WITH DISTINCT`` lets Neo4j plan a pruning expansion that visits each node once,
 whatever the number of paths) together with its outgoing edges; exact shortest depths
 come from ``graph.bfs``. Shallow bounded walks go level by level instead.
@@ -125,23 +126,18 @@ class Reads:
 
     async def _walk(
         self, starts: Sequence[str], upstream: bool, max_depth: int | None, types: Sequence[EdgeType] | None,
-        full: bool = True,
     ) -> tuple[list[WalkEdge], dict[str, Node]]:
         """Edges of the part of the graph reachable from ``starts`` and, for an unbounded
-        walk, the reachable nodes themselves (empty for a level-by-level walk). Without
-        ``full`` the edges carry only their ends (type, role and path are None)."""
+        walk, the reachable nodes themselves (empty for a level-by-level walk)."""
         if max_depth is not None and max_depth <= LEVEL_BY_LEVEL_MAX_DEPTH:
             return await self._walk_levels(starts, upstream, max_depth, types), {}
-        found = await self.collected(q.walk_all(upstream, types, full), ids=list(starts))
+        found = await self.collected(q.walk_all(upstream, types), ids=list(starts))
         nodes: dict[str, Node] = {}
         edges: list[WalkEdge] = []
         for row in found:
             node = node_from_row(row[:-1])
             nodes[node.id] = node
-            if full:
-                edges += [(node.id, y, t, role, path) for y, t, role, path in row[-1] if y is not None]
-            else:
-                edges += [(node.id, y, "", None, None) for y in row[-1]]
+            edges += [(node.id, y, t, role, path) for y, t, role, path in row[-1] if y is not None]
         missing = [s for s in starts if s not in nodes]
         if missing:
             raise NotFound(f"no node with id {missing[0]!r}")
@@ -165,83 +161,13 @@ class Reads:
 
     async def _depths(
         self, starts: Sequence[str], upstream: bool, max_depth: int | None, types: Sequence[EdgeType] | None,
-        full: bool = True,
     ) -> tuple[dict[str, int], list[WalkEdge], dict[str, Node]]:
-        edges, nodes = await self._walk(starts, upstream, max_depth, types, full)
+        edges, nodes = await self._walk(starts, upstream, max_depth, types)
         depths = shortest_depths(starts, adjacency((e[0], e[1]) for e in edges), max_depth)
         missing = [i for i in depths if i not in nodes]
         if missing:
             nodes.update(await self.get_nodes(missing))
         return depths, edges, nodes
-
-    async def traverse(
-        self, start: Sequence[str], direction: Direction, max_depth: int | None,
-        kinds: Sequence[NodeKind] | None, edge_types: Sequence[EdgeType] | None,
-    ) -> list[Hop]:
-        if direction is Direction.BOTH:
-            raise ValueError("traverse walks one direction; lineage handles BOTH")
-        depths, _, nodes = await self._depths(start, direction is Direction.UPSTREAM, max_depth, edge_types,
-                                              full=False)
-        wanted = set(kinds) if kinds else None
-        hops = [Hop(nodes[i], d) for i, d in depths.items()
-                if d > 0 and (wanted is None or nodes[i].kind in wanted)]
-        hops.sort(key=lambda h: (h.depth, h.node.id))
-        return hops
-
-    async def traverse_ids(
-        self, start: Sequence[str], direction: Direction, max_depth: int | None,
-        kinds: Sequence[NodeKind] | None, edge_types: Sequence[EdgeType] | None,
-    ) -> list[HopRef]:
-        if direction is Direction.BOTH:
-            raise ValueError("traverse walks one direction; lineage handles BOTH")
-        upstream = direction is Direction.UPSTREAM
-        if max_depth is not None and max_depth <= LEVEL_BY_LEVEL_MAX_DEPTH:
-            edges = await self._walk_levels(start, upstream, max_depth, edge_types)
-            depths = shortest_depths(start, adjacency((e[0], e[1]) for e in edges), max_depth)
-            kind_of = dict(await self.collected(q.KINDS_BY_IDS, ids=list(depths)))
-        else:
-            found = await self.collected(q.walk_ids(upstream, edge_types), ids=list(start))
-            kind_of = {row[0]: row[1] for row in found}
-            missing = [s for s in start if s not in kind_of]
-            if missing:
-                raise NotFound(f"no node with id {missing[0]!r}")
-            depths = shortest_depths(start, {row[0]: row[2] for row in found}, None)
-        wanted = {k.value for k in kinds} if kinds else None
-        refs = [HopRef(i, NodeKind(kind_of[i]), d) for i, d in depths.items()
-                if d > 0 and i in kind_of and (wanted is None or kind_of[i] in wanted)]
-        refs.sort(key=lambda h: (h.depth, h.id))
-        return refs
-
-    async def traverse_page(
-        self, start: Sequence[str], direction: Direction, max_depth: int | None, kinds: Sequence[NodeKind] | None,
-        edge_types: Sequence[EdgeType] | None, first: int, after: str | None,
-    ) -> Page[HopRef]:
-        """Each page walks again (Neo4j offers no cheap way to tell that the graph is
-        unchanged since the previous page)."""
-        after_key = parse_cursor(after)
-        return page_after(await self.traverse_ids(start, direction, max_depth, kinds, edge_types), first, after_key)
-
-    async def lineage(self, node_id: str, direction: Direction, max_depth: int | None) -> Subgraph:
-        nodes: dict[str, Node] = {}
-        closure = max_depth is None and direction is not Direction.BOTH
-        for walk in direction.walks():
-            depths, walked, found = await self._depths([node_id], walk is Direction.UPSTREAM, max_depth, None,
-                                                       full=closure)
-            nodes.update((i, found[i]) for i in depths)
-        if closure:
-            # Every edge between two returned nodes is one the walk took (see SQLite's
-            # ``_closure``): the walk's own edges are the induced subgraph.
-            up = direction is Direction.UPSTREAM
-            edges = sorted((edge_from_row(*((a, b) if up else (b, a)), t, role, path)
-                            for a, b, t, role, path in walked), key=edge_order)
-            return Subgraph(_by_id(nodes.values()), tuple(edges), direction)
-        return Subgraph(_by_id(nodes.values()), await self.edges_among(list(nodes)), direction)
-
-    async def edges_among(self, ids: Sequence[str]) -> tuple[Edge, ...]:
-        """Every edge whose two ends are in ``ids`` (the induced subgraph), one query."""
-        query = q.edges_among(len(ids) <= PAIRWISE_MAX_NODES)
-        edges = [edge_from_row(*row) for row in await self.collected(query, ids=list(ids))]
-        return tuple(sorted(edges, key=edge_order))
 
     async def path(self, source: str, target: str, direction: PathDirection) -> Subgraph | None:
         await self._require([source, target])

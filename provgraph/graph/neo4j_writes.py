@@ -33,7 +33,8 @@ async def one_node(tx: AsyncManagedTransaction, query: str, **params: Any) -> No
     return node_from_row(found[0]) if found else None
 
 
-async def create_node(tx: AsyncManagedTransaction, spec: NewNode) -> Node:
+async def create_node(tx: AsyncManagedTransaction, spec: NewNode, v: int) -> Node:
+    """``v``: the transaction's version (``neo4j_clock.tick``), like every ``v`` below."""
     if spec.id is not None and (existing := await one_node(tx, q.NODES_BY_ID, ids=[spec.id])):
         if existing.kind is not spec.kind:
             raise Conflict(f"id {spec.id} already names a {existing.kind.value.lower()}")
@@ -45,18 +46,18 @@ async def create_node(tx: AsyncManagedTransaction, spec: NewNode) -> Node:
             raise NotFound(f"no node with id {edge.target!r}")
     version = await _version(tx, spec) if spec.kind in VERSIONED_KINDS else None
     node_id = spec.id or new_id()
-    node = await one_node(tx, q.create_node(spec.kind), props=_values(spec, node_id, version))
+    node = await one_node(tx, q.create_node(spec.kind), props=_values(spec, node_id, version, v))
     assert node is not None
     for type_, group in groupby(sorted(edges, key=lambda e: e.type.value), key=lambda e: e.type):
-        await (await tx.run(q.create_edges(type_), id=node_id,
+        await (await tx.run(q.create_edges(type_), id=node_id, v=v,
                             edges=[{"target": e.target, "role": e.role} for e in group])).consume()
     if spec.files:
-        await _add_files(tx, node_id, spec)
+        await _add_files(tx, node_id, spec, v)
     await neo4j_search.index_new_runs(tx, [node])
     return node
 
 
-def _values(spec: NewNode, node_id: str, version: str | None) -> dict[str, Any]:
+def _values(spec: NewNode, node_id: str, version: str | None, v: int) -> dict[str, Any]:
     """The properties of a new node (Neo4j stores no nulls)."""
     status, props = split_props(dict(spec.props))
     values = {
@@ -66,11 +67,12 @@ def _values(spec: NewNode, node_id: str, version: str | None) -> dict[str, Any]:
         "aliases": list(props.get("aliases", [])),
         "vkey": _vkey(spec, version) if version is not None else None,
         "searchable": True if spec.kind is NodeKind.RUN else None,  # indexed for run search
+        "_v": v,
     }
     return {k: v for k, v in values.items() if v is not None}
 
 
-async def create_nodes(tx: AsyncManagedTransaction, specs: Sequence[NewNode]) -> list[Node]:
+async def create_nodes(tx: AsyncManagedTransaction, specs: Sequence[NewNode], v: int) -> list[Node]:
     """``create_node`` for each spec, in order; runs of new, unversioned, file-less nodes
     of one kind with client ids (an import, an offline replay) go in one UNWIND each."""
     created: list[Node] = []
@@ -81,10 +83,10 @@ async def create_nodes(tx: AsyncManagedTransaction, specs: Sequence[NewNode]) ->
             while j < len(specs) and _batchable(specs[j], specs[i]):
                 j += 1
         if j - i > 1:
-            created += await _create_batch(tx, specs[i:j])
+            created += await _create_batch(tx, specs[i:j], v)
             i = j
         else:
-            created.append(await create_node(tx, specs[i]))
+            created.append(await create_node(tx, specs[i], v))
             i += 1
     return created
 
@@ -94,22 +96,22 @@ def _batchable(spec: NewNode, first: NewNode) -> bool:
             and not spec.files)
 
 
-async def _create_batch(tx: AsyncManagedTransaction, specs: Sequence[NewNode]) -> list[Node]:
+async def _create_batch(tx: AsyncManagedTransaction, specs: Sequence[NewNode], v: int) -> list[Node]:
     ids = [s.id for s in specs if s.id is not None]
     targets = {e.target for s in specs for e in s.edges}
     if targets & set(ids) or await rows(tx, q.IDS_PRESENT, ids=ids):
         # Edges inside the batch, or ids already stored: keep one-by-one semantics.
-        return [await create_node(tx, s) for s in specs]
+        return [await create_node(tx, s, v) for s in specs]
     present = {r[0] for r in await rows(tx, q.IDS_PRESENT, ids=list(targets))}
     for spec in specs:
         for edge in spec.edges:
             if edge.target not in present:
                 raise NotFound(f"no node with id {edge.target!r}")
-    values = [_values(s, s.id, None) for s in specs if s.id is not None]
+    values = [_values(s, s.id, None, v) for s in specs if s.id is not None]
     await (await tx.run(q.create_nodes(specs[0].kind), nodes=values)).consume()
     edges = sorted({(s.id, e) for s in specs for e in s.edges}, key=lambda p: p[1].type.value)
     for type_, group in groupby(edges, key=lambda p: p[1].type):
-        await (await tx.run(q.create_edges_between(type_),
+        await (await tx.run(q.create_edges_between(type_), v=v,
                             edges=[{"source": src, "target": e.target, "role": e.role} for src, e in group])).consume()
     found = {n.id: n for n in map(node_from_row, (await rows(tx, q.NODES_BY_IDS, ids=ids))[0][0])}
     await neo4j_search.index_new_runs(tx, list(found.values()))
@@ -138,7 +140,7 @@ async def _version(tx: AsyncManagedTransaction, spec: NewNode) -> str:
     return f"v{n}"
 
 
-async def _add_files(tx: AsyncManagedTransaction, node_id: str, spec: NewNode) -> None:
+async def _add_files(tx: AsyncManagedTransaction, node_id: str, spec: NewNode, v: int) -> None:
     # validate.files gives each digest one size within a manifest, so checking every batch
     # against the blobs already stored, before writing it, catches every clash.
     files = [{"path": f.path, "blob": f.digest.node_id, "digest": f.digest.hex, "size": f.size, "role": f.role}
@@ -150,7 +152,7 @@ async def _add_files(tx: AsyncManagedTransaction, node_id: str, spec: NewNode) -
         if clash:
             path, claimed, stored, name = clash[0]
             raise BadInput(f"file {path!r} claims size {claimed} but blob {name} is {stored} bytes")
-        await (await tx.run(q.ADD_FILES, id=node_id, files=batch, now=now)).consume()
+        await (await tx.run(q.ADD_FILES, id=node_id, files=batch, now=now, v=v)).consume()
 
 
 async def update_props(tx: AsyncManagedTransaction, node_id: str, kind: NodeKind, changes: Mapping[str, Any]) -> Node:
@@ -180,7 +182,7 @@ async def set_alias(tx: AsyncManagedTransaction, node_id: str, alias: str) -> No
     return await update_props(tx, node_id, NodeKind.MODEL, {"aliases": aliases})
 
 
-async def add_edge(tx: AsyncManagedTransaction, source: str, edge: EdgeSpec) -> Edge:
+async def add_edge(tx: AsyncManagedTransaction, source: str, edge: EdgeSpec, v: int) -> Edge:
     present = {r[0] for r in await rows(tx, q.IDS_PRESENT, ids=[source, edge.target])}
     for end in (source, edge.target):
         if end not in present:
@@ -192,12 +194,13 @@ async def add_edge(tx: AsyncManagedTransaction, source: str, edge: EdgeSpec) -> 
         )
     params: dict[str, Any] = {"source": source, "target": edge.target, "role": edge.role}
     if not await rows(tx, q.EDGE_EXISTS, type=edge.type.value, **params):
-        await (await tx.run(q.add_edge(edge.type), **params)).consume()
+        await (await tx.run(q.add_edge(edge.type), v=v, **params)).consume()
     return Edge(source, edge.target, edge.type, edge.role)
 
 
 async def record_blob(
-    tx: AsyncManagedTransaction, digest: Digest, size: int, status: BlobStatus, at: datetime, detail: str | None
+    tx: AsyncManagedTransaction, digest: Digest, size: int, status: BlobStatus, at: datetime, detail: str | None,
+    v: int,
 ) -> Node:
     node = await one_node(tx, q.NODES_BY_ID, ids=[digest.node_id])
     check = {"status": status.value, "at": at.isoformat(), "size": size, "detail": detail}
@@ -206,7 +209,7 @@ async def record_blob(
              if k not in ("digest", "size", "status", "verified_at")}
     verified = at.isoformat() if status is BlobStatus.VERIFIED else (node.props.get("verified_at") if node else None)
     blob = await one_node(tx, q.UPSERT_BLOB, id=digest.node_id, digest=digest.hex, now=at.isoformat(),
-                          status=status.value, size=size, verified_at=verified,
+                          status=status.value, size=size, verified_at=verified, v=v,
                           checked_at=at.isoformat(timespec="microseconds"),
                           doc=doc_of((), {}, {**props, "history": history}))
     assert blob is not None

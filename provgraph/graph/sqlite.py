@@ -28,7 +28,7 @@ from provgraph.graph import sqlite_metrics, sqlite_search
 from provgraph.graph import sqlite_integrity as integrity
 from provgraph.graph import sqlite_writes as writes
 from provgraph.graph.protocol import GraphStore
-from provgraph.graph.sqlite_index import TraversalIndex
+from provgraph.graph.sqlite_index import sqlite_index
 from provgraph.graph.sqlite_reads import Reader
 from provgraph.graph.sqlite_schema import connect, migrate
 from provgraph.lifecycle import Action, LifecyclePlan, LineState, ModelEvent, WebhookDelivery
@@ -65,7 +65,7 @@ class SqliteGraphStore:
         # worker thread is closed when it comes back, never under a running query.
         self._pool_lock = threading.Lock()
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
-        self._index = TraversalIndex(lambda: connect(path))
+        self._index = sqlite_index(lambda: connect(path))
 
     @classmethod
     def from_url(cls, url: str) -> SqliteGraphStore:

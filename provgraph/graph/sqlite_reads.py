@@ -1,6 +1,6 @@
 """Read queries of the SQLite graph store, over one connection.
 
-Traversals and lineage run on the in-memory ``sqlite_index.TraversalIndex``. Path and the
+Traversals and lineage run on the in-memory ``traversal_index.TraversalIndex``. Path and the
 integrity workers' multi-start lineage fetch the edges of the reachable part of the graph
 with one recursive query that visits each node once (``UNION`` on the node alone).
 """
