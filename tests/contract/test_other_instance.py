@@ -1,6 +1,6 @@
-"""The SQLite store's in-memory traversal index stays exact when another store instance
-(another process, in production) writes the same file, and rebuilds when rows it knows
-were deleted."""
+"""Traversals stay exact when another store instance (another process, another replica
+or worker in production) writes the same graph: the in-memory traversal index catches up
+with new nodes, edges and props, and rebuilds when rows it knows were deleted."""
 
 from __future__ import annotations
 
@@ -10,13 +10,17 @@ from typing import AsyncIterator
 import pytest
 
 from provgraph.digest import Digest
-from provgraph.graph.sqlite import SqliteGraphStore
+from provgraph.errors import NotFound
+from provgraph.graph import GraphStore, open_graph_store
 from provgraph.ids import new_id, utcnow
 from provgraph.model import BlobStatus, Direction, EdgeSpec, EdgeType, NewNode, NodeKind
+
+from tests.conftest import GRAPH_BACKENDS, graph_url, wipe
 
 pytestmark = pytest.mark.anyio
 
 UP, DOWN = Direction.UPSTREAM, Direction.DOWNSTREAM
+Two = tuple[GraphStore, GraphStore]
 
 
 def model(node_id: str, *parents: str) -> NewNode:
@@ -24,19 +28,22 @@ def model(node_id: str, *parents: str) -> NewNode:
                    edges=tuple(EdgeSpec(EdgeType.DERIVED_FROM, p) for p in parents))
 
 
-@pytest.fixture
-async def two(tmp_path: Path) -> AsyncIterator[tuple[SqliteGraphStore, SqliteGraphStore]]:
-    reader, writer = SqliteGraphStore(str(tmp_path / "g.db")), SqliteGraphStore(str(tmp_path / "g.db"))
+@pytest.fixture(params=GRAPH_BACKENDS)
+async def two(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Two]:
+    """A reader and a writer on one graph."""
+    reader = open_graph_store(graph_url(request.param, tmp_path))
+    writer = open_graph_store(graph_url(request.param, tmp_path))
     await reader.open()
     await writer.open()
     try:
+        await wipe(writer)
         yield reader, writer
     finally:
         await writer.close()
         await reader.close()
 
 
-async def test_writes_of_another_instance_are_seen(two: tuple[SqliteGraphStore, SqliteGraphStore]) -> None:
+async def test_writes_of_another_instance_are_seen(two: Two) -> None:
     reader, writer = two
     a, b, c = new_id(), new_id(), new_id()
     await writer.create_nodes([model(a), model(b, a)])
@@ -50,25 +57,31 @@ async def test_writes_of_another_instance_are_seen(two: tuple[SqliteGraphStore, 
     d = new_id()
     await writer.create_node(model(d))
     await writer.add_edge(a, EdgeSpec(EdgeType.DERIVED_FROM, d))
-    assert [(n.id, len(n.id)) for n in (await reader.lineage(c, UP, None)).nodes] == [
-        (i, 26) for i in sorted([a, b, c, d])]
+    lineage = await reader.lineage(c, UP, None)
+    assert [n.id for n in lineage.nodes] == sorted([a, b, c, d])
+    assert sorted((e.source, e.target) for e in lineage.edges) == sorted([(c, b), (b, a), (a, d)])
+    with pytest.raises(NotFound, match="^no node with id 'nope'$"):
+        await reader.traverse_ids(["nope"], UP, None)
 
 
-async def test_a_reused_seq_rebuilds_the_index(two: tuple[SqliteGraphStore, SqliteGraphStore]) -> None:
-    """Deleting the newest rows lets SQLite hand their seqs to the next nodes: equal row
-    counts must not hide that (two blobs deleted, then a node and the same blob again)."""
+async def test_a_deletion_rebuilds_the_index(two: Two) -> None:
+    """Unreferenced blobs deleted by the other instance, then new nodes (on SQLite they
+    take the deleted rows' seqs, which equal row counts must not hide): the reader drops
+    the blobs and sees the new nodes and their edges."""
     reader, writer = two
     a = new_id()
     await writer.create_node(model(a))
     blobs = [Digest("d" * 64), Digest("e" * 64)]
     for blob in blobs:
         await writer.record_blob(blob, 1, BlobStatus.PENDING, utcnow())
-    assert await reader.traverse_ids([a], UP, None) == []
-    await writer.delete_unreferenced_blobs(blobs)
-    x = new_id()
-    await writer.create_node(model(x))  # takes the first blob's seq
+    assert await reader.traverse_ids([blobs[0].node_id], UP, None) == []
+    assert await writer.delete_unreferenced_blobs(blobs) == blobs
+    x, child = new_id(), new_id()
+    await writer.create_node(model(x))  # SQLite: takes the first blob's seq
     await writer.record_blob(blobs[1], 1, BlobStatus.PENDING, utcnow())  # the second's again
-    child = new_id()
     await writer.create_node(model(child, x))
+    with pytest.raises(NotFound, match=f"^no node with id '{blobs[0].node_id}'$"):
+        await reader.traverse_ids([blobs[0].node_id], UP, None)
     assert [h.id for h in await reader.traverse_ids([x], DOWN, None)] == [child]
     assert [h.id for h in await reader.traverse_ids([child], UP, None)] == [x]
+    assert await reader.traverse_ids([blobs[1].node_id], UP, None) == []
