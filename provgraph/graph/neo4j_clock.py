@@ -21,7 +21,14 @@ SCHEMA = (
     "CREATE CONSTRAINT graph_clock_key IF NOT EXISTS FOR (c:GraphClock) REQUIRE c.key IS UNIQUE",
     "CREATE INDEX node_v IF NOT EXISTS FOR (n:Node) ON (n._v)",
     *(f"CREATE INDEX edge_v_{t.value.lower()} IF NOT EXISTS FOR ()-[r:{t.value}]-() ON (r._v)" for t in EdgeType),
-    "MERGE (c:GraphClock {key: 'graph'}) ON CREATE SET c.v = 0, c.deleted = 0",
+    # A clock made anew (the old one deleted by hand) starts above every ``_v`` stored, and
+    # ``deleted`` where no reader has seen it, so every reader rebuilds and loads it all.
+    "CALL () { " + " UNION ALL ".join(
+        ["MATCH (n:Node) WHERE n._v IS NOT NULL RETURN n._v AS top ORDER BY top DESC LIMIT 1"]
+        + [f"MATCH ()-[r:{t.value}]->() WHERE r._v IS NOT NULL RETURN r._v AS top ORDER BY top DESC LIMIT 1"
+           for t in EdgeType]
+        + ["RETURN 0 AS top"]) + " } "
+    "WITH max(top) AS top MERGE (c:GraphClock {key: 'graph'}) ON CREATE SET c.v = top, c.deleted = timestamp()",
 )
 READ = "MATCH (c:GraphClock {key: 'graph'}) RETURN c.v, c.deleted"
 TICK = "MATCH (c:GraphClock {key: 'graph'}) SET c.v = c.v + 1 RETURN c.v"
