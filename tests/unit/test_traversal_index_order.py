@@ -7,10 +7,9 @@ from typing import AsyncIterator
 
 import pytest
 
-from provgraph.digest import Digest
 from provgraph.graph.sqlite import SqliteGraphStore
-from provgraph.ids import new_id, utcnow
-from provgraph.model import BlobStatus, Direction, EdgeSpec, EdgeType, NewNode, NodeKind
+from provgraph.ids import new_id
+from provgraph.model import Direction, EdgeSpec, EdgeType, NewNode, NodeKind
 
 pytestmark = pytest.mark.anyio
 
