@@ -4,6 +4,7 @@ with new nodes, edges and props, and rebuilds when rows it knows were deleted.""
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -28,11 +29,10 @@ def model(node_id: str, *parents: str) -> NewNode:
                    edges=tuple(EdgeSpec(EdgeType.DERIVED_FROM, p) for p in parents))
 
 
-@pytest.fixture(params=GRAPH_BACKENDS)
-async def two(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Two]:
-    """A reader and a writer on one graph."""
-    reader = open_graph_store(graph_url(request.param, tmp_path))
-    writer = open_graph_store(graph_url(request.param, tmp_path))
+@asynccontextmanager
+async def reader_and_writer(url: str) -> AsyncIterator[Two]:
+    """Two open store instances on the graph at ``url``, emptied first."""
+    reader, writer = open_graph_store(url), open_graph_store(url)
     await reader.open()
     await writer.open()
     try:
@@ -41,6 +41,13 @@ async def two(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[T
     finally:
         await writer.close()
         await reader.close()
+
+
+@pytest.fixture(params=GRAPH_BACKENDS)
+async def two(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Two]:
+    """A reader and a writer on one graph."""
+    async with reader_and_writer(graph_url(request.param, tmp_path)) as stores:
+        yield stores
 
 
 async def test_writes_of_another_instance_are_seen(two: Two) -> None:
@@ -85,3 +92,19 @@ async def test_a_deletion_rebuilds_the_index(two: Two) -> None:
     assert [h.id for h in await reader.traverse_ids([x], DOWN, None)] == [child]
     assert [h.id for h in await reader.traverse_ids([child], UP, None)] == [x]
     assert await reader.traverse_ids([blobs[1].node_id], UP, None) == []
+
+
+async def test_lineage_edges_keep_their_order_when_a_node_gains_edges(
+        two: Two) -> None:
+    reader, writer = two
+    a, b, c, d = (new_id() for _ in range(4))  # ids in creation order: b < c < d
+    await writer.create_nodes([model(b), model(c), model(d)])
+    await writer.create_node(model(a, d))
+    assert [e.target for e in (await reader.lineage(a, UP, None)).edges] == [d]  # index built here
+    await writer.add_edge(a, EdgeSpec(EdgeType.DERIVED_FROM, c))
+    await writer.add_edge(a, EdgeSpec(EdgeType.USED, b, role="train"))
+    await writer.add_edge(a, EdgeSpec(EdgeType.DERIVED_FROM, b))
+    graph = await reader.lineage(a, UP, None)
+    assert [(e.source, e.target, e.type, e.role) for e in graph.edges] == [
+        (a, b, EdgeType.DERIVED_FROM, None), (a, b, EdgeType.USED, "train"),
+        (a, c, EdgeType.DERIVED_FROM, None), (a, d, EdgeType.DERIVED_FROM, None)]

@@ -18,8 +18,8 @@ from provgraph.ids import new_id, utcnow
 from provgraph.metrics import MetricPoint
 from provgraph.model import BlobStatus, Direction, NewNode, NodeKind
 
-from tests.conftest import graph_url, wipe
-from tests.contract.test_other_instance import model
+from tests.conftest import graph_url
+from tests.contract.test_other_instance import model, reader_and_writer
 
 pytestmark = pytest.mark.anyio
 
@@ -42,13 +42,9 @@ async def cypher(store: Neo4jGraphStore, statement: str) -> list[Any]:
 @pytest.fixture(params=["neo4j"])
 async def two(tmp_path: Path) -> AsyncIterator[Two]:
     """A reader and a writer on the Neo4j server (the lock fixture keys on the param)."""
-    reader, writer = await opened(tmp_path), await opened(tmp_path)
-    try:
-        await wipe(writer)
+    async with reader_and_writer(graph_url("neo4j", tmp_path)) as (reader, writer):
+        assert isinstance(reader, Neo4jGraphStore) and isinstance(writer, Neo4jGraphStore)
         yield reader, writer
-    finally:
-        await writer.close()
-        await reader.close()
 
 
 async def test_rows_without_a_version_appear_after_a_rebuild(two: Two, tmp_path: Path) -> None:
